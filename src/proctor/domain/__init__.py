@@ -1,0 +1,1 @@
+"""The domain: standard library and pydantic models only, no I/O."""

@@ -1,0 +1,1 @@
+"""Pure content checks: PII, terms, sensitive topics, claims vs evidence, prompt injection."""

@@ -1,0 +1,1 @@
+"""The pure policy engine: load, compile once, evaluate."""
