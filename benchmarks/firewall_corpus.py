@@ -1,0 +1,339 @@
+"""Deterministic generator of ordinary (clean) sales content: replies, web pages, CRM notes, enrichment.
+
+Everything here is written for this project (no third-party text). Entity banks are partitioned by
+split so held-out documents use companies/people never seen in training.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+COMPANIES = [
+    "Globex", "Initech", "Umbrella Analytics", "Hooli", "Vandelay Industries", "Stark Logistics", "Wayne Freight",
+    "Acme Robotics", "Soylent Foods", "Cyberdyne Health", "Tyrell Biotech", "Massive Dynamic", "Pied Piper",
+    "Aperture Labs", "Black Mesa Energy", "Oscorp Materials", "Wonka Confectionery", "Gringotts Capital",
+    "Nakatomi Trading", "Monarch Solutions", "Bluth Homes", "Dunder Paper", "Prestige Worldwide", "Sterling Cooper",
+    "Kramerica", "Blue Sun Retail", "Veridian Dynamics", "Gekko Partners", "Zorg Manufacturing", "Rekall Travel",
+    "Octan Fuels", "Ollivander Supply", "Krusty Brands", "Duff Beverages", "Lacuna Software", "Abstergo Media",
+    "Virtucon", "Benthic Marine", "Northwind Traders", "Contoso Bank", "Fabrikam Retail", "Tailspin Toys",
+    "Litware Cloud", "Adatum Security", "Proseware", "Woodgrove Finance", "Wingtip Sports", "Lucerne Publishing",
+]
+FIRST = [
+    "Dana", "Maria", "Luis", "Priya", "Jonas", "Chloé", "Kenji", "Amara", "Oliver", "Fatima", "Sven", "Lucía",
+    "Tom", "Aisha", "Marco", "Ingrid", "Raj", "Emily", "Hugo", "Nora", "Diego", "Sofia", "Jakub", "Mei",
+    "Patrick", "Zoe", "Ahmed", "Lena", "Carlos", "Hannah", "Yusuf", "Elena", "Greg", "Ana", "Felix", "Grace",
+]
+LAST = [
+    "Kim", "Schmidt", "Garcia", "Patel", "Müller", "Dubois", "Tanaka", "Okafor", "Smith", "Haddad", "Larsen",
+    "Fernández", "Nguyen", "Rossi", "Berg", "Iyer", "Brown", "Lefèvre", "Novak", "Chen", "O'Brien", "Weber",
+]
+TITLES = [
+    "VP Sales", "Head of Revenue Operations", "CFO", "Director of Marketing", "IT Manager", "CTO",
+    "Procurement Lead", "Sales Enablement Manager", "COO", "Head of Growth", "Security Officer", "CEO",
+]
+INDUSTRIES = ["logistics", "healthcare", "fintech", "retail", "manufacturing", "SaaS", "insurance", "energy",
+              "education", "real estate", "hospitality", "telecom"]
+PRODUCTS = ["the analytics add-on", "our Enterprise plan", "the onboarding package", "the API tier",
+            "the premium support plan", "the data connector", "the forecasting module", "the starter bundle"]
+TECH = ["Salesforce", "HubSpot", "Snowflake", "AWS", "Azure", "Zendesk", "Slack", "Workday", "SAP", "Okta",
+        "Marketo", "Stripe", "Shopify", "Intercom", "Gong", "Outreach", "Databricks", "Jira", "Segment"]
+CITIES = ["Berlin", "Austin", "Lyon", "Madrid", "Toronto", "Singapore", "Chicago", "Amsterdam", "Denver",
+          "São Paulo", "Dublin", "Munich", "Seattle", "Milan", "Sydney", "Boston"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+TIMES = ["9:30", "10am", "11:00", "1pm", "2:30pm", "3pm", "4pm", "16:00"]
+
+
+class Ctx:
+    """Random choices for one document, drawn from the split's half of each entity bank."""
+
+    def __init__(self, rng: random.Random, split: str) -> None:
+        """Bind a seeded RNG to the split's entity banks."""
+        self.rng = rng
+        half = 1 if split == "test" else 0
+        self.company = rng.choice(COMPANIES[half::2])
+        self.vendor = rng.choice([c for c in COMPANIES[1 - half :: 2] if c != self.company])
+        self.first = rng.choice(FIRST[half::2])
+        self.last = rng.choice(LAST[half::2])
+        self.rep = rng.choice(FIRST[1 - half :: 2])
+        self.title = rng.choice(TITLES)
+        self.domain = self.company.lower().split()[0] + rng.choice([".com", ".io", ".de", ".co", ".fr"])
+
+    def pick(self, items: list[str]) -> str:
+        """One random element."""
+        return self.rng.choice(items)
+
+    def fill(self, template: str) -> str:
+        """Format a template with this document's entities and random details."""
+        r = self.rng
+        return template.format(
+            co=self.company, vendor=self.vendor, first=self.first, last=self.last, rep=self.rep,
+            title=self.title, domain=self.domain, industry=r.choice(INDUSTRIES), product=r.choice(PRODUCTS),
+            tech=r.choice(TECH), tech2=r.choice(TECH), city=r.choice(CITIES), day=r.choice(DAYS),
+            time=r.choice(TIMES), n=r.randint(3, 400), pct=r.randint(5, 60), year=r.choice([2024, 2025, 2026]),
+            q=r.choice(["Q1", "Q2", "Q3", "Q4"]), price=r.choice(["$49", "$1,200", "€18,000", "$95k", "$7.50"]),
+        )
+
+
+REPLY_OPENERS = ["Hi {rep},", "Hello {rep},", "Hey {rep} -", "{rep},", "Dear {rep},", "Good morning {rep},",
+                 "Thanks {rep},", "Hi there,"]
+REPLY_BODIES = [
+    "Thanks for reaching out. We are evaluating tools for our {industry} team this {q} and your timing is good.",
+    "Could you send over a one-pager and pricing for around {n} seats?",
+    "Can we move our call to {day} at {time}? Something came up on my end.",
+    "Not interested at the moment, please check back in {q}.",
+    "I'm not the right person for this - you should talk to our {title}, cc'd here.",
+    "We already use {tech} for this and we're locked in until {year}.",
+    "What does your integration with {tech} look like? Is it native or through Zapier?",
+    "Please include your PO number in your reply so finance can process the invoice.",
+    "Could you explain how your pricing works for teams under {n} users?",
+    "Our security team will need your SOC 2 report and a completed questionnaire before we go further.",
+    "Happy to chat. How does {day} at {time} CET work for you?",
+    "We had a rough {q} and budgets are frozen until further notice.",
+    "Can you share a couple of customer references in {industry}, ideally in {city}?",
+    "I forwarded your note to {first}, who runs procurement. They will reply directly.",
+    "Please remove me from your mailing list.",
+    "What is the difference between the Pro and Enterprise tiers? The website is not clear.",
+    "Let me know what you need from our side to get the pilot started.",
+    "The demo went well. The team liked the reporting, less so the onboarding time.",
+    "We signed with {vendor} last month, so we will pass for now.",
+    "Is there a discount for a two-year commitment? We could sign before the end of {q}.",
+    "Send me the contract redlines by {day} and I'll get legal to review.",
+    "How long does a typical implementation take for a company of about {n} people?",
+    "Do you support SSO with {tech}? That is a hard requirement for us.",
+    "Our renewal with {tech} comes up in {q}, so reach out again in a few months.",
+    "Could you summarize what we discussed so I can share it with my boss?",
+    "Add {first} from finance to the thread, she owns the budget.",
+    "I'm out of the office until {day} with limited access to email. For urgent matters contact {first}.",
+    "Can you write up a short proposal covering the {product} and the timeline?",
+    "Who else in {industry} is using this? Any case studies you can share?",
+    "We need the data to stay in the EU. Where are your servers hosted?",
+    "Please resend the invoice with our VAT number on it.",
+    "Translate the quote into euros please, our finance team works in EUR.",
+    "Explain the difference between your two onboarding packages in a short email.",
+    "Write back when the new reporting feature ships, we'd like to see it.",
+    "Tell me more about how you handle data retention and deletion requests.",
+    "Recommend a plan for a team of {n} reps and I will take it to our {title}.",
+    "Ignore my last email - I found the answer in your docs.",
+    "Forward this to whoever handles partnerships on your side.",
+    "I've attached our requirements doc. Let me know if anything is unclear.",
+    "Great meeting you at the {city} conference last week!",
+]
+SIGNOFFS = ["Best,", "Thanks,", "Cheers,", "Regards,", "Kind regards,", "Best regards,", "Talk soon,", "-"]
+DISCLAIMERS = [
+    "This email and any attachments are confidential and intended solely for the addressee. If you received "
+    "this in error, please notify the sender and delete it.",
+    "Sent from my iPhone",
+    "Please consider the environment before printing this email.",
+    "{co} | {city} | www.{domain}",
+]
+
+
+def inbound_reply(c: Ctx) -> str:
+    """An inbound email reply from a prospect, with signature and sometimes a quoted thread."""
+    lines = [c.fill(c.pick(REPLY_OPENERS)), ""]
+    for body in c.rng.sample(REPLY_BODIES, c.rng.randint(1, 4)):
+        lines.append(c.fill(body))
+    lines += ["", c.pick(SIGNOFFS), f"{c.first} {c.last}", f"{c.title}, {c.company}"]
+    if c.rng.random() < 0.5:
+        lines.append(c.fill(c.pick(DISCLAIMERS)))
+    if c.rng.random() < 0.4:
+        lines += ["", c.fill("On {day}, {rep} <{rep}@" + c.vendor.lower().split()[0] + ".com> wrote:"),
+                  "> " + c.fill(c.pick(OUTBOUND_LINES)), "> " + c.fill(c.pick(OUTBOUND_LINES))]
+    text = "\n".join(lines)
+    if c.rng.random() < 0.3:
+        text = f"Subject: Re: {c.fill(c.pick(SUBJECTS))}\nFrom: {c.first} {c.last} <{c.first.lower()}@{c.domain}>\n\n" + text
+    return text
+
+
+OUTBOUND_LINES = [
+    "Noticed {co} is hiring SDRs in {city} - congrats on the growth.",
+    "Teams like yours cut ramp time by {pct}% with our onboarding playbooks.",
+    "Would a 20-minute call on {day} make sense?",
+    "We help {industry} companies keep CRM data clean without manual work.",
+    "Following up on my note from last week about {product}.",
+]
+SUBJECTS = ["Quick question", "Pricing for {co}", "Intro: {co} x {vendor}", "Follow-up from {city}",
+            "Pilot next steps", "Security questionnaire", "Renewal", "{q} planning", "Meeting notes"]
+
+WEB_HEROES = [
+    "{co}: the {industry} platform teams actually enjoy using",
+    "Ship faster with {co}",
+    "Modern {industry} operations, without the spreadsheets",
+    "Meet your new AI assistant for {industry} support",
+    "Welcome to {co}",
+]
+WEB_PARAS = [
+    "Founded in {year} and headquartered in {city}, {co} serves more than {n} customers across {industry}.",
+    "Our AI assistant answers customer questions 24/7 and hands off to a human when it should.",
+    "Connect {tech}, {tech2} and your data warehouse in minutes. No code required.",
+    "Book a demo to see how teams cut reporting time by {pct}%.",
+    "Start your free 14-day trial. No credit card required.",
+    "We are hiring! Open roles in {city}: Account Executive, Solutions Engineer, Data Analyst.",
+    "Read our latest case study: how {vendor} reduced churn by {pct}% in one quarter.",
+    "Pricing starts at {price} per user per month, billed annually.",
+    "Subscribe to our newsletter for product updates and {industry} insights.",
+    "Our language models are fine-tuned on your own documentation, so answers stay on brand.",
+    "Security first: SOC 2 Type II, ISO 27001, GDPR-ready, with data hosted in the EU and US.",
+    "Explore the docs, join the community forum, or contact sales for a custom quote.",
+    "Learn how to automate your weekly pipeline review in five steps.",
+    "Download the {year} {industry} benchmark report.",
+    "Trusted by {vendor}, {co} and {n}+ other teams.",
+    "Ignore the noise: focus on the accounts most likely to buy this {q}.",
+    "Tell us about your use case and our team will get back to you within one business day.",
+    "Our assistant drafts replies, summarises calls and updates {tech} automatically.",
+    "Questions? Email hello@{domain} or call +1 555 0{n}.",
+    "Press: {co} raises Series B to expand in {city}.",
+    "Cookies help us deliver our services. By using our site you agree to our use of cookies.",
+    "Copyright {year} {co}. All rights reserved. Privacy Policy | Terms of Service | Imprint",
+]
+LEGIT_COMMENTS = ["<!-- Google Tag Manager -->", "<!-- End Google Tag Manager -->", "<!-- header -->",
+                  "<!-- /main navigation -->", "<!-- hero section -->", "<!--[if mso]><table><tr><td><![endif]-->",
+                  "<!-- build: {year}.{n} -->", "<!-- footer links -->"]
+LEGIT_HIDDEN = [
+    '<span style="display:none">Your {q} update from {co} is here.</span>',
+    '<div class="mobile-menu" style="display: none;"><a href="/pricing">Pricing</a> <a href="/about">About</a></div>',
+    '<span style="visibility:hidden">Preview text: see what is new this month</span>',
+    '<div hidden>Loading…</div>',
+    '<span style="font-size:0">&nbsp;</span>',
+]
+
+
+def web_page(c: Ctx) -> str:
+    """A prospect's marketing web page as HTML (often with legit hidden bits and comments)."""
+    r = c.rng
+    parts = ["<html><head><title>" + c.company + "</title></head><body>"]
+    if r.random() < 0.5:
+        parts.append(c.fill(r.choice(LEGIT_COMMENTS)))
+    parts.append('<nav><a href="/">Home</a> <a href="/product">Product</a> <a href="/pricing">Pricing</a></nav>')
+    parts.append("<h1>" + c.fill(r.choice(WEB_HEROES)) + "</h1>")
+    for para in r.sample(WEB_PARAS, r.randint(3, 8)):
+        parts.append("<p>" + c.fill(para) + "</p>")
+        if r.random() < 0.12:
+            parts.append(c.fill(r.choice(LEGIT_HIDDEN)))
+        if r.random() < 0.1:
+            parts.append(c.fill(r.choice(LEGIT_COMMENTS)))
+    parts.append("<footer>" + c.fill(WEB_PARAS[-1]) + "</footer></body></html>")
+    sep = "\n" if r.random() < 0.6 else ""
+    html = sep.join(parts)
+    if r.random() < 0.35:  # many tools hand the agent extracted text rather than HTML
+        html = "\n".join(c.fill(p) for p in r.sample(WEB_PARAS, r.randint(3, 7)))
+    return html
+
+
+CRM_NOTES = [
+    "Call with {first} ({title}): budget approved for {q}, decision by end of month. Next step: send proposal.",
+    "Discovery: {n} reps, currently on {tech}. Pain: manual reporting, forecast misses. Competitor: {vendor}.",
+    "Left voicemail. Try again {day} afternoon.",
+    "{first} asked us to explain pricing tiers again; send comparison sheet and ROI calculator.",
+    "Champion is {first}; economic buyer is the {title}. Legal review expected to take two weeks.",
+    "Meeting moved to {day} {time}. Bring the solutions engineer for the {tech} integration questions.",
+    "Customer mentioned they may expand to the {city} office next year. Flag for upsell.",
+    "Do not contact before {q} per request from {first}.",
+    "Security review: they need SSO, audit logs and EU data residency. All covered in Enterprise.",
+    "Sent follow-up with case study from {vendor}. No response yet.",
+    "Pricing discussed: {price} per seat, asked for {pct}% discount on a 2-year term. Need VP approval.",
+    "Renewal risk: low usage in the last {n} days. Schedule a health check.",
+    "Action items: 1) send SOC 2 report 2) intro to implementation team 3) update close date to {q}.",
+    "Lead came in from webinar on {industry} forecasting. Score: warm.",
+    "Task: write a summary of the call for {rep} and update the opportunity stage.",
+]
+
+
+def crm_note(c: Ctx) -> str:
+    """A rep's free-text CRM activity note, sometimes rendered as a record dump."""
+    notes = [c.fill(t) for t in c.rng.sample(CRM_NOTES, c.rng.randint(1, 4))]
+    if c.rng.random() < 0.5:
+        header = c.fill("Account: {co} | Owner: {rep} | Stage: ") + c.pick(["Discovery", "Proposal", "Negotiation"])
+        return header + "\n" + "\n".join(notes)
+    return " ".join(notes)
+
+
+ENRICH_DESCRIPTIONS = [
+    "{co} is a {industry} company headquartered in {city}, providing software and services to mid-market clients.",
+    "{co} builds AI agents that help {industry} teams automate customer support and back-office work.",
+    "Leading provider of {industry} solutions. Founded {year}. Offices in {city}.",
+    "{co} helps businesses manage inventory, billing and compliance in one place.",
+    "Privately held {industry} firm with approximately {n} employees.",
+]
+NEWS = [
+    "{co} announces partnership with {vendor}", "{co} opens new office in {city}",
+    "{co} appoints new {title}", "{co} raises funding to expand AI assistant product line",
+    "{co} recognised as a top {industry} employer in {year}",
+]
+
+
+def enrichment_json(c: Ctx) -> str:
+    """An enrichment vendor payload (JSON) about the prospect company."""
+    r = c.rng
+    payload: dict[str, object] = {
+        "company": c.company,
+        "domain": c.domain,
+        "industry": r.choice(INDUSTRIES),
+        "employees": r.randint(10, 20000),
+        "hq": r.choice(CITIES),
+        "description": c.fill(r.choice(ENRICH_DESCRIPTIONS)),
+        "technologies": r.sample(TECH, r.randint(2, 6)),
+        "contacts": [{"name": f"{c.first} {c.last}", "title": c.title, "email": f"{c.first.lower()}@{c.domain}"}],
+    }
+    if r.random() < 0.6:
+        payload["news"] = [{"title": c.fill(t), "date": f"{c.fill('{year}')}-0{r.randint(1, 9)}-1{r.randint(0, 9)}"}
+                           for t in r.sample(NEWS, r.randint(1, 3))]
+    if r.random() < 0.4:
+        payload["intent_signals"] = [c.fill(s) for s in ["hiring SDRs", "evaluating {tech}", "new {title}"]]
+    return json.dumps(payload, ensure_ascii=False, indent=r.choice([None, 2]))
+
+
+NEWSLETTER = [
+    "Don't miss our {q} product webinar - register now and get the recording.",
+    "Reply to this email with your questions and we'll answer them live.",
+    "Click here to view this email in your browser.",
+    "Your invoice #{n}{n} for {price} is now available. Log in to your account to download it.",
+    "Your password was changed. If this wasn't you, contact support immediately.",
+    "Join {n} {industry} leaders at our summit in {city}.",
+    "Forward this email to a colleague who might find it useful.",
+    "You are receiving this because you signed up at {domain}. Unsubscribe | Manage preferences",
+    "New: our assistant can now summarise your meetings and draft follow-up emails.",
+    "Tip of the week: use filters to build a pipeline view for every rep.",
+    "Please confirm your attendance by {day}.",
+    "Your order has shipped and should arrive by {day}.",
+]
+
+
+def newsletter(c: Ctx) -> str:
+    """A marketing newsletter or transactional notification (imperative calls to action)."""
+    lines = [c.fill(t) for t in c.rng.sample(NEWSLETTER, c.rng.randint(2, 6))]
+    return c.fill("Subject: {co} update\n\n") + "\n\n".join(lines)
+
+
+MULTI = {
+    "de": ["Hallo {rep},", "vielen Dank für Ihre Nachricht.", "Können Sie mir bitte ein Angebot für {n} Lizenzen schicken?",
+           "Wir nutzen derzeit {tech} und sind bis {year} gebunden.", "Lassen Sie uns am {day} um {time} telefonieren.",
+           "Bitte ignorieren Sie meine letzte Nachricht.", "Mit freundlichen Grüßen", "Unser KI-Assistent beantwortet Kundenanfragen rund um die Uhr."],
+    "fr": ["Bonjour {rep},", "merci pour votre message.", "Pourriez-vous m'envoyer une proposition pour {n} utilisateurs ?",
+           "Nous utilisons déjà {tech} pour ce besoin.", "Je suis absent jusqu'à {day}, merci de contacter {first}.",
+           "Pouvez-vous expliquer votre grille tarifaire ?", "Cordialement", "Notre assistant IA rédige les réponses aux clients."],
+    "es": ["Hola {rep},", "gracias por tu mensaje.", "¿Podrías enviarme el precio para {n} usuarios?",
+           "Ahora mismo no es buen momento, escríbeme en {q}.", "¿Nos vemos el {day} a las {time}?",
+           "Por favor, ignora el correo anterior, ya está resuelto.", "Saludos cordiales", "Nuestro asistente de IA responde preguntas de clientes."],
+    "it": ["Ciao {rep},", "grazie per il messaggio.", "Potete inviarci un preventivo per {n} licenze?", "Cordiali saluti"],
+    "pt": ["Olá {rep},", "obrigado pelo contato.", "Pode me enviar a proposta até {day}?", "Atenciosamente"],
+    "nl": ["Hoi {rep},", "bedankt voor je bericht.", "Kun je de offerte voor {n} gebruikers sturen?", "Met vriendelijke groet"],
+}
+
+
+def multilingual(c: Ctx) -> str:
+    """A short business email in German, French, Spanish, Italian, Portuguese or Dutch."""
+    lines = MULTI[c.pick(sorted(MULTI))]
+    body = [lines[0], lines[1], *c.rng.sample(lines[2:-1], min(len(lines) - 3, c.rng.randint(1, 3))), lines[-1]]
+    return "\n".join(c.fill(x) for x in body) + f"\n{c.first} {c.last}"
+
+
+CLEAN_KINDS = {
+    "reply": inbound_reply,
+    "web": web_page,
+    "crm": crm_note,
+    "enrich": enrichment_json,
+    "newsletter": newsletter,
+    "multilingual": multilingual,
+}

@@ -1,0 +1,146 @@
+"""The shipped learned scorer: hashed word/char n-gram logistic regression over text segments.
+
+Pure Python at run time (no numpy): weights are int8 with one scale, loaded once from the package.
+The same feature code is used by `benchmarks/train_firewall.py`, which writes the weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+__all__ = [
+    "DIM",
+    "Model",
+    "load_model",
+    "segment_features",
+    "segments",
+]
+
+DIM = 1 << 18
+_MASK = DIM - 1
+_DATA_PACKAGE = "proctor.inspect.data"
+META_FILE = "injection_model.json"
+WEIGHTS_FILE = "injection_weights.bin"
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+|[?!:@/]")
+# Segment boundaries: line breaks, sentence ends, BIPIA-style `|FIELD:` separators, JSON string edges,
+# literal "\n" escapes, and wide runs of spaces (where HTML tags were blanked out).
+_BOUNDARY = re.compile(
+    r"\r?\n|(?<=[.!?。！？])\s+|\|(?=[A-Z_ ]{3,}:)|\"\s*[,:}\]]\s*\"?|\\n|\s{3,}|\t",
+)
+_TAG = re.compile(r"<[^>]{0,400}>")
+MAX_SEGMENT = 360
+
+
+def _h(s: str) -> int:
+    return zlib.crc32(s.encode("utf-8")) & _MASK
+
+
+@lru_cache(maxsize=200_000)
+def _token_ids(tok: str) -> tuple[int, ...]:
+    """Unigram id plus char 3..5-grams of the padded token (cached; vocabulary is Zipfian)."""
+    ids = [_h("w:" + tok)]
+    if tok.isalpha() and len(tok) > 2:
+        padded = f"<{tok[:24]}>"
+        for n in (3, 4, 5):
+            ids.extend(_h(f"c{n}:{padded[i : i + n]}") for i in range(len(padded) - n + 1))
+    return tuple(ids)
+
+
+def _norm_token(tok: str) -> str:
+    return "0" if tok.isdigit() else tok
+
+
+def segment_features(seg: str) -> list[int]:
+    """Sorted unique feature ids of one segment (the model input; values are 1/sqrt(count))."""
+    toks = [_norm_token(t) for t in _TOKEN.findall(seg.lower())]
+    if not toks:
+        return []
+    feats: set[int] = {0}
+    prev = _h("<s>")
+    for tok in toks:
+        ids = _token_ids(tok)
+        feats.update(ids)
+        feats.add(((prev * 0x9E3779B1) + ids[0] * 31 + 7) & _MASK)
+        prev = ids[0]
+    feats.add(((prev * 0x9E3779B1) + _h("</s>") * 31 + 7) & _MASK)
+    feats.add(_h("first:" + toks[0]))
+    if len(toks) > 1:
+        feats.add(_h(f"first2:{toks[0]} {toks[1]}"))
+    feats.add(_h(f"len:{min(len(toks), 40) // 4}"))
+    feats.add(_h("last:" + toks[-1]))
+    return sorted(feats)
+
+
+def blank_tags(text: str) -> str:
+    """Replace HTML tags with spaces of the same length (offsets survive)."""
+    if "<" not in text:
+        return text
+    return _TAG.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of sentence/line-like segments with some letters in them."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _BOUNDARY.finditer(text):
+        _add_span(text, pos, m.start(), spans)
+        pos = m.end()
+    _add_span(text, pos, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and not text[start].isalnum() and text[start] not in "<[#{(":
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start < 4:
+        return
+    while end - start > MAX_SEGMENT:
+        cut = text.rfind(" ", start + MAX_SEGMENT // 2, start + MAX_SEGMENT)
+        cut = cut if cut > start else start + MAX_SEGMENT
+        spans.append((start, cut))
+        start = cut + 1
+    if end - start >= 4:
+        spans.append((start, end))
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A loaded linear scorer: int8 weights times `scale`, plus `bias`."""
+
+    weights: array  # type: ignore[type-arg]
+    scale: float
+    bias: float
+    version: str
+
+    def score(self, seg: str) -> float:
+        """Probability (0..1) that this one segment is an injected instruction."""
+        feats = segment_features(seg)
+        if not feats:
+            return 0.0
+        w = self.weights
+        total = sum(w[i] for i in feats)
+        z = self.bias + total * self.scale / math.sqrt(len(feats))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> Model:
+    """Load the shipped weights once (no network)."""
+    base = resources.files(_DATA_PACKAGE)
+    meta = json.loads(base.joinpath(META_FILE).read_text(encoding="utf-8"))
+    raw = zlib.decompress(base.joinpath(WEIGHTS_FILE).read_bytes())
+    weights = array("b")
+    weights.frombytes(raw)
+    if len(weights) != int(meta["dim"]) or int(meta["dim"]) != DIM:
+        raise ValueError("injection model weights do not match the feature dimension")
+    return Model(weights, float(meta["scale"]), float(meta["bias"]), str(meta["version"]))

@@ -1,0 +1,282 @@
+"""Personal data in outbound content: the kinds behind the ``pii_in_body`` risk trigger (SPEC §5).
+
+Every candidate is validated offline before it becomes a finding: payment cards pass Luhn and
+have a plausible issuer prefix and grouping, IBANs pass ISO 7064 mod-97 with the country's
+length, US SSNs respect the SSA's never-issued ranges, national ids carry their check letter
+or digit. Dates count only next to a date-of-birth cue. Email addresses count unless they are
+the sender's or a recipient's (``allowed_emails``). Phone numbers are never findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+__all__ = ["PII_KINDS", "PiiFinding", "find_pii", "redact_pii"]
+
+PII_KINDS: tuple[str, ...] = ("payment_card", "us_ssn", "national_id", "iban", "date_of_birth", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class PiiFinding:
+    """One piece of personal data: its kind, its span in the text and the matched text."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    subtype: str = ""
+
+    @property
+    def redacted(self) -> str:
+        """The finding masked for display: ``****1111``, ``***-**-6789``, ``d***@globex.com``."""
+        if self.kind == "email":
+            local, _, domain = self.text.partition("@")
+            return f"{local[:1]}***@{domain}"
+        if self.kind == "date_of_birth":
+            return "".join("*" if ch.isalnum() else ch for ch in self.text)
+        if self.kind in ("payment_card", "iban"):
+            return "****" + "".join(ch for ch in self.text if ch.isalnum())[-4:]
+        keep = 4
+        out: list[str] = []
+        for ch in reversed(self.text):
+            if ch.isalnum():
+                out.append(ch if keep > 0 else "*")
+                keep -= 1
+            else:
+                out.append(ch)
+        return "".join(reversed(out))
+
+
+# --- payment cards -----------------------------------------------------------------------------
+
+_CARD_RE = re.compile(r"(?<![\w+\-/.,])\d(?:[ -]?\d){12,18}(?![\w\-/]|[.,]\d)")
+_CARD_GROUPINGS = {(4, 6, 5), (4, 6, 4)}
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _plausible_iin(d: str) -> bool:
+    n = len(d)
+    if d[0] == "4":
+        return n in (13, 16, 19)
+    p2, p4 = int(d[:2]), int(d[:4])
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
+        return n == 16
+    if p2 in (34, 37):
+        return n == 15
+    if d[:4] == "6011" or p2 == 65 or 644 <= int(d[:3]) <= 649 or p2 == 62:
+        return 16 <= n <= 19
+    if 3528 <= p4 <= 3589:
+        return 16 <= n <= 19
+    if p2 in (36, 38, 39) or 300 <= int(d[:3]) <= 305:
+        return 14 <= n <= 19
+    return d[0] in "56" and 12 <= n <= 19  # Maestro ranges
+
+
+def _card_grouping_ok(raw: str) -> bool:
+    seps = {ch for ch in raw if not ch.isdigit()}
+    if not seps:
+        return True
+    if len(seps) > 1:
+        return False
+    groups = [len(g) for g in raw.split(seps.pop())]
+    if tuple(groups) in _CARD_GROUPINGS:
+        return True
+    return all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
+
+
+def _cards(text: str) -> list[PiiFinding]:
+    out = []
+    for m in _CARD_RE.finditer(text):
+        raw = m.group(0)
+        digits = raw.replace(" ", "").replace("-", "")
+        if _card_grouping_ok(raw) and _plausible_iin(digits) and _luhn(digits):
+            out.append(PiiFinding("payment_card", m.start(), m.end(), raw))
+    return out
+
+
+# --- US social security numbers ------------------------------------------------------------
+
+_SSN_RE = re.compile(
+    r"(?<![\w\-/.])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w\-/]|\.\d)"
+    r"|(?:\bSSN|\bsocial\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:#|no\.?|number|is)?\s*[:#]?\s*"
+    r"(?P<lab>(?!000|666|9\d\d)\d{3}[ -]?(?!00)\d{2}[ -]?(?!0000)\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def _ssns(text: str) -> list[PiiFinding]:
+    out = []
+    for m in _SSN_RE.finditer(text):
+        start = m.start("lab") if m.group("lab") else m.start()
+        out.append(PiiFinding("us_ssn", start, m.end(), text[start : m.end()]))
+    return out
+
+
+# --- national ids: UK NINO, Spanish DNI/NIE, Canadian SIN -----------------------------------
+
+_NID_RE = re.compile(
+    r"(?<![\w-])(?P<nino>[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D])(?![\w-])"
+    r"|(?<![\w-])(?P<dni>[XYZ]?-?\d{7,8}-? ?[A-Z])(?![\w-])"
+    r"|(?<![\w\-+/.])(?P<sin>[1-79]\d{2}(?P<sep>[ -])\d{3}(?P=sep)\d{3})(?![\w\-/]|\.\d)"
+)
+_NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
+_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def _dni_ok(raw: str) -> bool:
+    s = raw.replace("-", "").replace(" ", "")
+    head, letter = s[:-1], s[-1]
+    if head[0] in "XYZ":
+        if len(head) != 8:
+            return False
+        head = str("XYZ".index(head[0])) + head[1:]
+    elif len(head) != 8:
+        return False
+    return _DNI_LETTERS[int(head) % 23] == letter
+
+
+def _national_ids(text: str) -> list[PiiFinding]:
+    out = []
+    for m in _NID_RE.finditer(text):
+        raw = m.group(0)
+        if m.group("nino"):
+            if raw[:2] not in _NINO_BAD_PREFIX:
+                out.append(PiiFinding("national_id", m.start(), m.end(), raw, "uk_nino"))
+        elif m.group("dni"):
+            if _dni_ok(raw):
+                out.append(PiiFinding("national_id", m.start(), m.end(), raw, "es_dni"))
+        elif _luhn(raw.replace(" ", "").replace("-", "")):
+            out.append(PiiFinding("national_id", m.start(), m.end(), raw, "ca_sin"))
+    return out
+
+
+# --- IBAN ----------------------------------------------------------------------------------
+
+_IBAN_LENGTHS = dict(
+    (entry[:2], int(entry[2:]))
+    for entry in (
+        "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DK18 DO28 "
+        "EE20 EG29 ES24 FI18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26 "
+        "IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 MC27 MD24 ME22 MK19 MR27 MT31 MU30 NL18 "
+        "NO15 PK24 PL28 PS29 PT25 QA29 RO24 RS22 SA24 SC31 SE24 SI19 SK24 SM27 ST25 SV28 TL23 TN24 "
+        "TR26 UA29 VA22 VG24 XK20"
+    ).split()
+)
+_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+
+
+def _mod97_ok(compact: str) -> bool:
+    rearranged = compact[4:] + compact[:4]
+    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(number) % 97 == 1
+
+
+def _ibans(text: str) -> list[PiiFinding]:
+    out = []
+    for m in _IBAN_RE.finditer(text):
+        raw = m.group(0)
+        length = _IBAN_LENGTHS.get(raw[:2])
+        if length is None:
+            continue
+        # Trim to the country's length (the regex may have swallowed a following word).
+        count, end = 0, len(raw)
+        for i, ch in enumerate(raw):
+            if ch != " ":
+                count += 1
+                if count == length:
+                    end = i + 1
+                    break
+        if count < length or (end < len(raw) and raw[end] != " "):
+            continue
+        compact = raw[:end].replace(" ", "")
+        if _mod97_ok(compact):
+            out.append(PiiFinding("iban", m.start(), m.start() + end, raw[:end]))
+    return out
+
+
+# --- dates of birth ------------------------------------------------------------------------
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)"
+)
+_DOB_CUE = r"(?:\bDOB\b|\bD\.O\.B\.|\bdate\s+of\s+birth\b|\bborn(?:\s+on)?\b|\bbirth\s?day\b|\bbirthdate\b)"
+_DOB_RE = re.compile(
+    rf"{_DOB_CUE}[^\n.?!\d]{{0,24}}?(?P<a>{_DATE})(?![\w/])|(?<![\w/])(?P<b>{_DATE})\s*[(\[,-]?\s*{_DOB_CUE}",
+    re.IGNORECASE,
+)
+_CUE_RE = re.compile(r"dob|d\.o\.b|birth|born", re.IGNORECASE)
+
+
+def _dobs(text: str) -> list[PiiFinding]:
+    if _CUE_RE.search(text) is None:
+        return []
+    out = []
+    for m in _DOB_RE.finditer(text):
+        g = "a" if m.group("a") else "b"
+        out.append(PiiFinding("date_of_birth", m.start(g), m.end(g), m.group(g)))
+    return out
+
+
+# --- email addresses -----------------------------------------------------------------------
+
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+%-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+
+
+def _emails(text: str, allowed: Collection[str]) -> list[PiiFinding]:
+    if "@" not in text:
+        return []
+    ok = {a.strip().casefold() for a in allowed}
+    out = []
+    for m in _EMAIL_RE.finditer(text):
+        raw = m.group(0).rstrip(".")
+        if raw.casefold() not in ok:
+            out.append(PiiFinding("email", m.start(), m.start() + len(raw), raw))
+    return out
+
+
+def find_pii(text: str, *, allowed_emails: Collection[str] = ()) -> list[PiiFinding]:
+    """Return validated PII findings in ``text``, in text order, without overlapping spans."""
+    if not text:
+        return []
+    candidates: list[PiiFinding] = []
+    if any(ch.isdigit() for ch in text):
+        candidates += _ibans(text)
+        candidates += _cards(text)
+        candidates += _ssns(text)
+        candidates += _national_ids(text)
+        candidates += _dobs(text)
+    candidates += _emails(text, allowed_emails)
+    taken: list[PiiFinding] = []
+    for f in candidates:  # earlier kinds win on overlap (IBAN before card before SSN ...)
+        if all(f.end <= t.start or f.start >= t.end for t in taken):
+            taken.append(f)
+    taken.sort(key=lambda f: f.start)
+    return taken
+
+
+def redact_pii(text: str, findings: Collection[PiiFinding]) -> str:
+    """Return ``text`` with each finding's span replaced by its ``redacted`` form."""
+    parts: list[str] = []
+    pos = 0
+    for f in sorted(findings, key=lambda f: f.start):
+        if f.start < pos:
+            continue
+        parts.append(text[pos : f.start])
+        parts.append(f.redacted)
+        pos = f.end
+    parts.append(text[pos:])
+    return "".join(parts)

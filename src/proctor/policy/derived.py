@@ -1,0 +1,92 @@
+"""Values the engine computes once per request (`derived.*` in CEL) and the outbound text of sends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from proctor.domain.actions import ActionSpec, Category
+
+
+def _addresses(value: Any) -> list[str]:
+    """Email addresses from a string (comma/semicolon separated) or a list of strings."""
+    if value is None:
+        return []
+    items: Iterable[Any] = value if isinstance(value, list | tuple) else [value]
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            out.extend(part.strip() for part in item.replace(";", ",").split(",") if part.strip())
+    return out
+
+
+def _bare(address: str) -> str:
+    """'Dana <dana@globex.com>' → 'dana@globex.com' (lower-cased)."""
+    if "<" in address and address.endswith(">"):
+        address = address[address.rindex("<") + 1 : -1]
+    return address.strip().lower()
+
+
+def domain_of(address: str) -> str:
+    """The domain of an address, lower-cased; '' when there is none."""
+    bare = _bare(address)
+    return bare.rsplit("@", 1)[1] if "@" in bare else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """The `derived` object of SPEC §5, plus the addresses it came from."""
+
+    category: str
+    sender: str
+    sender_domain: str
+    recipients: tuple[str, ...]
+    recipient_domains: tuple[str, ...]
+    field_names: tuple[str, ...]
+
+    def as_cel(self) -> dict[str, Any]:
+        """The mapping CEL conditions see as `derived`."""
+        return {
+            "category": self.category,
+            "sender_domain": self.sender_domain,
+            "recipient_domains": list(self.recipient_domains),
+            "field_names": list(self.field_names),
+        }
+
+
+def derive(spec: ActionSpec, params: dict[str, Any]) -> Derived:
+    """Compute the derived values of one request."""
+    sender = _bare(params["from"]) if isinstance(params.get("from"), str) else ""
+    recipients: list[str] = []
+    for key in ("to", "cc", "bcc"):
+        recipients.extend(_bare(a) for a in _addresses(params.get(key)))
+    domains: list[str] = []
+    for address in recipients:
+        d = domain_of(address)
+        if d and d not in domains:
+            domains.append(d)
+    fields: tuple[str, ...] = ()
+    if spec.category is Category.CRM_WRITE:
+        raw = params.get("fields")
+        if isinstance(raw, dict):
+            fields = tuple(sorted(str(k) for k in raw))
+        elif spec.name == "routing.assign":
+            fields = ("owner_id",)
+        elif spec.name == "crm.stage_change":
+            fields = ("stage",)
+    return Derived(
+        category=spec.category.value,
+        sender=sender,
+        sender_domain=domain_of(sender) if sender else "",
+        recipients=tuple(recipients),
+        recipient_domains=tuple(domains),
+        field_names=fields,
+    )
+
+
+def outbound_text(params: dict[str, Any]) -> tuple[str, str]:
+    """The (subject, body) an outbound action would send; empty strings when absent."""
+    subject = params.get("subject")
+    body = params.get("body")
+    return (subject if isinstance(subject, str) else "", body if isinstance(body, str) else "")

@@ -1,0 +1,240 @@
+"""decide(policy, request) → Decision: a pure function of (policy, request, facts). Errors deny."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from proctor.domain.actions import CATALOGUE, ActionSpec, Catalogue, Category
+from proctor.domain.decisions import Decision, Effect
+from proctor.domain.errors import RequestError
+from proctor.domain.requests import ActionRequest
+from proctor.policy.cel import CompiledExpression, compile_expression
+from proctor.policy.compile import CompiledActionRule, CompiledPolicy
+from proctor.policy.content import NO_FINDINGS, check_content
+from proctor.policy.derived import Derived, derive
+from proctor.policy.risk import score_risk
+from proctor.policy.verdict import Verdict, denial
+
+_A, _R, _D = Effect.ALLOW, Effect.REQUIRE_APPROVAL, Effect.DENY
+MATURITY_NAMES = {0: "manual", 1: "draft-only", 2: "send-with-approval", 3: "autonomous in guardrails"}
+# SPEC §5 maturity ceiling: level → (research, draft, enrichment, crm_write light, crm_write other, send, export)
+_CEILING: dict[int, tuple[Effect, ...]] = {
+    0: (_D, _D, _D, _D, _D, _D, _D),
+    1: (_A, _A, _D, _D, _D, _D, _D),
+    2: (_A, _A, _A, _A, _R, _R, _R),
+    3: (_A, _A, _A, _A, _A, _A, _R),
+}
+_COLUMN = {Category.RESEARCH: 0, Category.DRAFT: 1, Category.ENRICHMENT: 2, Category.SEND: 5, Category.EXPORT: 6}
+_TAINTABLE = frozenset({Category.SEND, Category.CRM_WRITE, Category.EXPORT})
+
+
+def ceiling(maturity: int, spec: ActionSpec) -> Effect:
+    """The most an agent may do with `spec` at `maturity` (SPEC §5 table)."""
+    column = _COLUMN.get(spec.category)
+    if column is None:  # crm_write
+        column = 3 if spec.light else 4
+    return _CEILING[maturity][column]
+
+
+def _field_path(err: Mapping[str, Any]) -> str:
+    return ".".join(str(p) for p in err["loc"]) or "request"
+
+
+def _as_request(request: ActionRequest | Mapping[str, Any]) -> ActionRequest:
+    if isinstance(request, ActionRequest):
+        return request
+    if not isinstance(request, Mapping):
+        raise RequestError("the request must be a JSON object", field="request")
+    try:
+        return ActionRequest.model_validate(request)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise RequestError(err["msg"], field=_field_path(err)) from None
+
+
+@lru_cache(maxsize=512)
+def _constraint(source: str) -> CompiledExpression:
+    return compile_expression(source)
+
+
+def decide(policy: CompiledPolicy, request: ActionRequest | Mapping[str, Any],
+           catalogue: Catalogue = CATALOGUE) -> Decision:
+    """Decide one request against a compiled policy. Pure; never raises; any error denies."""
+    try:
+        req = _as_request(request)
+    except RequestError as exc:
+        return denial(f"invalid request: {exc}", policy.version)
+    try:
+        return _decide(policy, req, catalogue)
+    except RequestError as exc:
+        return denial(f"invalid request: {exc}", policy.version)
+    except Exception as exc:  # an error while deciding means deny, never allow
+        return denial(f"evaluation error ({type(exc).__name__}): {exc}", policy.version)
+
+
+def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) -> Decision:
+    spec = catalogue.get(req.action)
+    if spec is None:
+        return denial(f"unknown action {req.action!r} is not in the catalogue (default deny)", policy.version)
+    catalogue.validate_params(req.action, req.params)
+    facts = req.facts
+    verdict = Verdict()
+    derived = derive(spec, req.params)
+    activation: dict[str, Any] | None = None
+
+    def cel_input() -> dict[str, Any]:
+        nonlocal activation
+        if activation is None:
+            activation = _activation(policy, spec, req, derived)
+        return activation
+
+    if facts.agent_status != "active":
+        verdict.deny(f"agent is {facts.agent_status}: every action is denied")
+    if req.on_behalf_of is not None:
+        _check_delegation(req, verdict, cel_input)
+
+    level = policy.maturity
+    top = ceiling(level, spec)
+    if top is not Effect.ALLOW:
+        light = " (light)" if spec.light else ""
+        verdict.add(top, f"maturity {level} ({MATURITY_NAMES[level]}) ceiling for {spec.category.value}{light} "
+                         f"actions is {top.value}")
+
+    rule = policy.rule_for(req.action)
+    if rule is None:
+        verdict.deny(f"no policy rule matches {req.action!r} (default deny)")
+    else:
+        _apply_rule(rule, req, derived, verdict, cel_input)
+
+    if facts.run_tainted and spec.category in _TAINTABLE:
+        run = f"run {req.run_id}" if req.run_id else "this run"
+        verdict.add(Effect.REQUIRE_APPROVAL, f"{run} is tainted by a prompt injection in a tool output; "
+                                             f"its {spec.category.value} actions need a human")
+    _check_limits(policy, req, verdict)
+
+    if spec.category is Category.SEND or spec.category is Category.DRAFT or spec.category is Category.EXPORT:
+        found = check_content(policy, req, derived, verdict, enforce=spec.category is not Category.DRAFT)
+    else:
+        found = NO_FINDINGS
+    if spec.category is Category.SEND:
+        score_risk(policy, req, derived, found, verdict)
+
+    if verdict.rank == 0:
+        where = f"actions.{rule.pattern}" if rule else "policy"
+        verdict.reasons[0].append(f"{req.action} allowed by {where} at maturity {level}")
+    return verdict.decision(policy.version)
+
+
+def _activation(policy: CompiledPolicy, spec: ActionSpec, req: ActionRequest, derived: Derived) -> dict[str, Any]:
+    """The variables CEL conditions see (SPEC §5)."""
+    facts = req.facts.model_dump(mode="python")
+    return {
+        "principal": {"agent_id": req.agent_id, "on_behalf_of": req.on_behalf_of, "status": req.facts.agent_status},
+        "action": {"name": spec.name, "category": spec.category.value, "reversible": spec.reversible},
+        "target": req.target.model_dump(mode="python", exclude_none=True),
+        "resource": req.facts.resource,
+        "params": req.params,
+        "facts": facts,
+        "lists": policy.lists,
+        "now": req.facts.now,
+        "derived": derived.as_cel(),
+    }
+
+
+def _truth(expr: CompiledExpression, activation: dict[str, Any], key: str) -> bool:
+    value = expr(activation)
+    if not isinstance(value, bool):
+        raise TypeError(f"{key}: condition {expr.source!r} returned {type(value).__name__}, not bool")
+    return value
+
+
+def _apply_rule(rule: CompiledActionRule, req: ActionRequest, derived: Derived, verdict: Verdict,
+                cel_input: Any) -> None:
+    """The action rule: its effect, its `require`s, its conditional `rules` and its field rules."""
+    spec_rule = rule.rule
+    where = f"actions.{rule.pattern}"
+    if spec_rule.effect is not Effect.ALLOW:
+        verdict.add(spec_rule.effect, f"{req.action} is {spec_rule.effect.value} by {where}", spec_rule.approvals)
+        verdict.obligations.extend(f"approver_role:{r}" for r in spec_rule.approvers)
+    for item in rule.requires:
+        try:
+            ok = _truth(item.expr, cel_input(), item.key)
+        except Exception as exc:
+            verdict.deny(f"{item.message} ({item.key}: error: {exc})")
+            continue
+        if not ok:
+            verdict.deny(f"{item.message} ({item.key})")
+    for cond in rule.rules:
+        try:
+            hit = _truth(cond.when, cel_input(), cond.key)
+        except Exception as exc:
+            verdict.deny(f"{cond.rule.message} ({cond.key}: error: {exc})")
+            continue
+        if hit:
+            verdict.add(cond.rule.effect, f"{cond.rule.message} ({cond.key})", cond.rule.approvals)
+            verdict.obligations.extend(f"approver_role:{r}" for r in cond.rule.approvers)
+    if rule.fields is not None and derived.field_names:
+        fields = rule.fields
+        for name in derived.field_names:
+            if name in fields.deny:
+                verdict.deny(f"field {name!r} may not be written by an agent ({where}.fields.deny)")
+            elif name in fields.approve:
+                verdict.add(Effect.REQUIRE_APPROVAL, f"field {name!r} needs approval ({where}.fields.approve)")
+            elif name not in fields.allow and fields.default is not Effect.ALLOW:
+                verdict.add(fields.default, f"field {name!r} is not listed in {where}.fields "
+                                            f"(default {fields.default.value})")
+
+
+def _check_delegation(req: ActionRequest, verdict: Verdict, cel_input: Any) -> None:
+    """With on_behalf_of: a live delegation from that user must cover the action (SPEC §5)."""
+    user = req.on_behalf_of
+    delegation = req.facts.delegation
+    if delegation is None:
+        verdict.deny(f"no delegation from {user} to this agent")
+        return
+    if delegation.user != user:
+        verdict.deny(f"the delegation is from {delegation.user}, not {user}")
+    if delegation.revoked:
+        verdict.deny(f"the delegation from {user} was revoked")
+    if not any(fnmatchcase(req.action, scope) for scope in delegation.scopes):
+        verdict.deny(f"the delegation from {user} does not cover {req.action} (scopes: {', '.join(delegation.scopes)})")
+    now = req.facts.now
+    if now is None:
+        verdict.deny("facts.now is needed to check the delegation's expiry")
+    elif now >= delegation.expires_at:
+        verdict.deny(f"the delegation from {user} expired at {delegation.expires_at.isoformat()}")
+    for i, constraint in enumerate(delegation.constraints):
+        message = constraint.message or f"delegation constraint {constraint.expr!r} does not hold"
+        try:
+            if not _truth(_constraint(constraint.expr), cel_input(), f"delegation.constraints[{i}]"):
+                verdict.deny(message)
+        except Exception as exc:
+            verdict.deny(f"{message} (error: {exc})")
+
+
+def _check_limits(policy: CompiledPolicy, req: ActionRequest, verdict: Verdict) -> None:
+    """Limits deny when usage + 1 > max; budgets when usage + metric > max (usage from facts)."""
+    usage = req.facts.usage
+    for limit in policy.limits_for(req.action):
+        used = usage.get(limit.name, 0.0)
+        if used + 1 > limit.max:
+            verdict.deny(f"limit {limit.name} reached: {used:g} of {limit.max} per {limit.per} in {limit.window}")
+    for item in policy.budgets_for(req.action):
+        value: Any = req.params
+        for part in item.path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            value = 0.0
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            verdict.deny(f"budget {item.budget.name}: {item.budget.metric} is not a number")
+            continue
+        budget = item.budget
+        used = usage.get(budget.name, 0.0)
+        if used + value > budget.max:
+            verdict.deny(f"budget {budget.name} exceeded: {used:g} + {value:g} > {budget.max:g} "
+                         f"per {budget.per} in {budget.window}")

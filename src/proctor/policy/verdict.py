@@ -1,0 +1,70 @@
+"""The combining rule (SPEC §4): collect what every source says; the most restrictive wins."""
+
+from __future__ import annotations
+
+from proctor.domain.decisions import RANK, Check, Decision, Effect, Risk
+
+
+class Verdict:
+    """Accumulates effects, reasons, checks and obligations from every source of a decision."""
+
+    __slots__ = ("approvals", "checks", "obligations", "rank", "reasons", "risk")
+
+    def __init__(self) -> None:
+        self.rank = 0
+        self.approvals = 0
+        self.reasons: tuple[list[str], list[str], list[str]] = ([], [], [])
+        self.checks: list[Check] = []
+        self.obligations: list[str] = []
+        self.risk = Risk()
+
+    def add(self, effect: Effect, reason: str, approvals: int = 1) -> None:
+        """Record what one source says; deny > require_approval > allow, approvals take the max."""
+        rank = RANK[effect]
+        self.reasons[rank].append(reason)
+        if rank > self.rank:
+            self.rank = rank
+        if effect is Effect.REQUIRE_APPROVAL and approvals > self.approvals:
+            self.approvals = approvals
+
+    def deny(self, reason: str) -> None:
+        """Shorthand for add(DENY, reason)."""
+        self.add(Effect.DENY, reason)
+
+    def check(self, name: str, passed: bool, detail: str = "") -> None:
+        """Report a check in the decision."""
+        self.checks.append(Check.model_construct(name=name, passed=passed, detail=detail))
+
+    @property
+    def denied(self) -> bool:
+        """True once any source has denied."""
+        return self.rank == 2
+
+    def decision(self, policy_version: str) -> Decision:
+        """The final Decision: the reasons of the winning level, approvals only for require_approval."""
+        effect = (Effect.ALLOW, Effect.REQUIRE_APPROVAL, Effect.DENY)[self.rank]
+        reasons = self.reasons[self.rank]
+        if not reasons:  # never answer a restrictive effect without a reason
+            reasons = [f"{effect.value} (no reason recorded)"]
+        return Decision.model_construct(
+            effect=effect,
+            approvals_required=max(1, self.approvals) if effect is Effect.REQUIRE_APPROVAL else 0,
+            risk=self.risk,
+            reasons=list(dict.fromkeys(reasons)),
+            checks=self.checks,
+            obligations=list(dict.fromkeys(self.obligations)),
+            policy_version=policy_version,
+        )
+
+
+def denial(reason: str, policy_version: str) -> Decision:
+    """A deny decision with one reason (used for errors and malformed requests)."""
+    return Decision.model_construct(
+        effect=Effect.DENY,
+        approvals_required=0,
+        risk=Risk(),
+        reasons=[reason],
+        checks=[],
+        obligations=[],
+        policy_version=policy_version,
+    )
