@@ -28,7 +28,12 @@ def make_policy() -> Callable[..., CompiledPolicy]:
     """Build a policy from keyword overrides of a minimal document."""
 
     def build(**overrides: Any) -> CompiledPolicy:
-        doc: dict[str, Any] = {"version": 1, "name": "t", "maturity": 3, "actions": {"*": {"effect": "allow"}}}
+        doc: dict[str, Any] = {
+            "version": 1,
+            "name": "t",
+            "maturity": 3,
+            "actions": {"*": {"effect": "allow"}},
+        }
         doc.update(overrides)
         return policy_from_text(yaml.safe_dump(doc), file="t.yaml")
 

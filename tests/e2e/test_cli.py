@@ -15,24 +15,42 @@ EXAMPLES = ROOT / "examples"
 PROCTOR = Path(sys.executable).parent / "proctor"
 
 
-def proctor(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(PROCTOR), *args], input=stdin, capture_output=True, text=True, cwd=cwd,
-                          timeout=60, check=False)
+def proctor(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PROCTOR), *args], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=60, check=False
+    )
 
 
 def test_decide_prints_the_decision_json(tmp_path: Path) -> None:
-    request = {"action": "email.send", "target": {"account_id": "acc_001"},
-               "params": {"from": "sam@acme.io", "to": "raj@hooli.example", "subject": "Proposal",
-                          "touch": "first", "body": "Hi Raj, attached is our pricing with a 15% discount.",
-                          "attachments": ["quote.pdf"]},
-               "facts": {"email_verified": True}}
+    request = {
+        "action": "email.send",
+        "target": {"account_id": "acc_001"},
+        "params": {
+            "from": "sam@acme.io",
+            "to": "raj@hooli.example",
+            "subject": "Proposal",
+            "touch": "first",
+            "body": "Hi Raj, attached is our pricing with a 15% discount.",
+            "attachments": ["quote.pdf"],
+        },
+        "facts": {"email_verified": True},
+    }
     (tmp_path / "req.json").write_text(json.dumps(request))
-    out = proctor("decide", "--policy", str(EXAMPLES / "sales-default.yaml"), "--request", str(tmp_path / "req.json"))
+    out = proctor(
+        "decide", "--policy", str(EXAMPLES / "sales-default.yaml"), "--request", str(tmp_path / "req.json")
+    )
     assert out.returncode == 0, out.stderr
     decision = json.loads(out.stdout)
     assert decision["effect"] == "require_approval" and decision["approvals_required"] == 2
-    assert set(decision["risk"]["triggers"]) >= {"first_touch", "new_domain", "high_value_account", "attachment",
-                                                  "sensitive_topic"}
+    assert set(decision["risk"]["triggers"]) >= {
+        "first_touch",
+        "new_domain",
+        "high_value_account",
+        "attachment",
+        "sensitive_topic",
+    }
     piped = proctor("decide", "--policy", str(EXAMPLES / "sales-default.yaml"), stdin=json.dumps(request))
     assert json.loads(piped.stdout) == decision
 
@@ -51,7 +69,8 @@ def test_policy_test_fails_with_a_diff(tmp_path: Path) -> None:
     shutil.copy(EXAMPLES / "sales-default.yaml", tmp_path / "p.yaml")
     (tmp_path / "t.tests.yaml").write_text(
         "policy: p.yaml\ncases:\n  - name: export is free\n    request: {action: data.export, "
-        "params: {object: contact, fields: [email]}}\n    expect: {effect: allow}\n")
+        "params: {object: contact, fields: [email]}}\n    expect: {effect: allow}\n"
+    )
     out = proctor("policy", "test", str(tmp_path / "t.tests.yaml"))
     assert out.returncode == 1
     assert "export is free" in out.stdout and "expected 'allow'" in out.stdout
@@ -69,11 +88,14 @@ def test_policy_test_fails_with_a_diff(tmp_path: Path) -> None:
         (["inspect", "--request", "-"], "[1]", "expected a JSON object"),
     ],
 )
-def test_bad_input_prints_one_line_and_exits_2(tmp_path: Path, args: list[str], stdin: str | None,
-                                                needle: str) -> None:
+def test_bad_input_prints_one_line_and_exits_2(
+    tmp_path: Path, args: list[str], stdin: str | None, needle: str
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\nname: x\nmaturity: 9\n")
-    args = [str(bad) if a == "BAD" else str(EXAMPLES / "sales-default.yaml") if a == "GOOD" else a for a in args]
+    args = [
+        str(bad) if a == "BAD" else str(EXAMPLES / "sales-default.yaml") if a == "GOOD" else a for a in args
+    ]
     out = proctor(*args, stdin=stdin, cwd=tmp_path)
     assert out.returncode == 2, out.stdout + out.stderr
     assert needle.replace("BAD", str(bad)) in out.stderr
@@ -81,8 +103,12 @@ def test_bad_input_prints_one_line_and_exits_2(tmp_path: Path, args: list[str], 
 
 
 def test_invalid_request_is_a_deny_not_a_crash() -> None:
-    out = proctor("decide", "--policy", str(EXAMPLES / "sales-default.yaml"),
-                  stdin=json.dumps({"action": "email.send", "params": {"to": 5}}))
+    out = proctor(
+        "decide",
+        "--policy",
+        str(EXAMPLES / "sales-default.yaml"),
+        stdin=json.dumps({"action": "email.send", "params": {"to": 5}}),
+    )
     assert out.returncode == 0
     decision = json.loads(out.stdout)
     assert decision["effect"] == "deny" and "params.from" in decision["reasons"][0]
@@ -97,11 +123,17 @@ def test_lint_reports_ok_and_warnings(tmp_path: Path) -> None:
 
 
 def test_inspect_reports_each_check() -> None:
-    request = {"action": "email.send", "params": {
-        "from": "sam@acme.io", "to": "ana@umbrella.com", "subject": "Hi",
-        "body": "Hi Ana, unlike Initech we are risk-free. Bob's card is 4111 1111 1111 1111. "
-                "Globex opened a Berlin office in 2026."},
-        "evidence": {"facts": [{"text": "Globex opened a Berlin office in 2026", "confidence": 0.9}]}}
+    request = {
+        "action": "email.send",
+        "params": {
+            "from": "sam@acme.io",
+            "to": "ana@umbrella.com",
+            "subject": "Hi",
+            "body": "Hi Ana, unlike Initech we are risk-free. Bob's card is 4111 1111 1111 1111. "
+            "Globex opened a Berlin office in 2026.",
+        },
+        "evidence": {"facts": [{"text": "Globex opened a Berlin office in 2026", "confidence": 0.9}]},
+    }
     out = proctor("inspect", stdin=json.dumps(request))
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
@@ -113,6 +145,15 @@ def test_inspect_reports_each_check() -> None:
 def test_demo_prints_the_story_table() -> None:
     out = proctor("demo")
     assert out.returncode == 0, out.stderr
-    for needle in ("Proctor demo", "research.crm_read", "email.send", "require_approval ×2", "deny", "allow",
-                   "tainted", "quarantined", "expired"):
+    for needle in (
+        "Proctor demo",
+        "research.crm_read",
+        "email.send",
+        "require_approval ×2",
+        "deny",
+        "allow",
+        "tainted",
+        "quarantined",
+        "expired",
+    ):
         assert needle in out.stdout, needle

@@ -11,18 +11,28 @@ from proctor import CompiledPolicy, Decision, decide
 from proctor.domain.actions import CATALOGUE, Catalogue, register_action
 
 NOW = "2026-11-24T10:00:00Z"
-VERIFIED_FOLLOWUP = {"from": "sam@acme.io", "to": "ana@umbrella.com", "subject": "Next steps",
-                     "touch": "followup", "body": "Hi Ana, does Thursday suit you?"}
+VERIFIED_FOLLOWUP = {
+    "from": "sam@acme.io",
+    "to": "ana@umbrella.com",
+    "subject": "Next steps",
+    "touch": "followup",
+    "body": "Hi Ana, does Thursday suit you?",
+}
 KNOWN = {"known_recipient_domains": ["umbrella.com"], "email_verified": True}
 
 # One representative action per ceiling column, with valid params.
 SAMPLES: dict[str, dict[str, Any]] = {
     "research": {"action": "research.web", "params": {"query": "globex"}},
     "draft": {"action": "draft.email", "params": {"to": "a@b.com", "body": "Hi"}},
-    "enrichment": {"action": "enrich.append",
-                   "params": {"vendor": "apollo", "record": "con_1", "fields": {"title": "VP"}, "cost_usd": 1}},
+    "enrichment": {
+        "action": "enrich.append",
+        "params": {"vendor": "apollo", "record": "con_1", "fields": {"title": "VP"}, "cost_usd": 1},
+    },
     "crm_light": {"action": "task.create", "params": {"record_id": "con_1", "subject": "call"}},
-    "crm_other": {"action": "crm.update", "params": {"object": "contact", "record_id": "c1", "fields": {"x": 1}}},
+    "crm_other": {
+        "action": "crm.update",
+        "params": {"object": "contact", "record_id": "c1", "fields": {"x": 1}},
+    },
     "send": {"action": "email.send", "params": VERIFIED_FOLLOWUP, "facts": KNOWN},
     "export": {"action": "data.export", "params": {"object": "contact", "fields": ["email"]}},
 }
@@ -60,8 +70,15 @@ def test_rules_only_tighten_the_ceiling(make_policy: Callable[..., CompiledPolic
 def test_decision_shape(reference: CompiledPolicy) -> None:
     decision = run(reference, {"action": "email.send", "params": VERIFIED_FOLLOWUP, "facts": KNOWN})
     data = decision.model_dump(mode="json")
-    assert set(data) == {"effect", "approvals_required", "risk", "reasons", "checks", "obligations",
-                         "policy_version"}
+    assert set(data) == {
+        "effect",
+        "approvals_required",
+        "risk",
+        "reasons",
+        "checks",
+        "obligations",
+        "policy_version",
+    }
     assert data["effect"] == R and data["approvals_required"] == 1
     assert data["policy_version"].startswith("sha256:") and len(data["policy_version"]) == 71
     assert {"name", "passed", "detail"} <= set(data["checks"][0])
@@ -70,8 +87,10 @@ def test_decision_shape(reference: CompiledPolicy) -> None:
 
 def test_allow_and_deny_have_zero_approvals(reference: CompiledPolicy) -> None:
     allow = run(reference, SAMPLES["research"])
-    deny = run(reference, {"action": "crm.update",
-                           "params": {"object": "lead", "record_id": "l", "fields": {"owner_id": "u"}}})
+    deny = run(
+        reference,
+        {"action": "crm.update", "params": {"object": "lead", "record_id": "l", "fields": {"owner_id": "u"}}},
+    )
     assert (allow.effect, allow.approvals_required) == (A, 0)
     assert (deny.effect, deny.approvals_required) == (D, 0)
     assert deny.reasons
@@ -81,8 +100,10 @@ def test_allow_and_deny_have_zero_approvals(reference: CompiledPolicy) -> None:
 
 
 def test_deny_beats_require_approval(reference: CompiledPolicy) -> None:
-    req = {"action": "crm.update", "params": {"object": "lead", "record_id": "l",
-                                              "fields": {"amount": 5, "owner_id": "u"}}}
+    req = {
+        "action": "crm.update",
+        "params": {"object": "lead", "record_id": "l", "fields": {"amount": 5, "owner_id": "u"}},
+    }
     decision = run(reference, req)
     assert decision.effect == D
     assert any("owner_id" in r for r in decision.reasons)
@@ -90,23 +111,39 @@ def test_deny_beats_require_approval(reference: CompiledPolicy) -> None:
 
 
 def test_highest_approval_count_wins(reference: CompiledPolicy) -> None:
-    ent = {"action": "crm.stage_change", "params": {"record_id": "o", "to": "won"},
-           "facts": {"resource": {"tier": "enterprise"}}}
-    smb = {"action": "crm.stage_change", "params": {"record_id": "o", "to": "won"},
-           "facts": {"resource": {"tier": "smb"}}}
+    ent = {
+        "action": "crm.stage_change",
+        "params": {"record_id": "o", "to": "won"},
+        "facts": {"resource": {"tier": "enterprise"}},
+    }
+    smb = {
+        "action": "crm.stage_change",
+        "params": {"record_id": "o", "to": "won"},
+        "facts": {"resource": {"tier": "smb"}},
+    }
     assert run(reference, ent).approvals_required == 2
     assert any("enterprise" in r for r in run(reference, ent).reasons)
     assert run(reference, smb).approvals_required == 1
-    assert run(reference, {"action": "data.export",
-                           "params": {"object": "contact", "fields": ["email"]}}).approvals_required == 2
+    assert (
+        run(
+            reference, {"action": "data.export", "params": {"object": "contact", "fields": ["email"]}}
+        ).approvals_required
+        == 2
+    )
 
 
 # --- action rules: globs, require, rules, fields -------------------------------------------------
 
 
 def test_most_specific_pattern_wins(make_policy: Callable[..., CompiledPolicy]) -> None:
-    policy = make_policy(actions={"*": {"effect": "deny"}, "email.*": {"effect": "require_approval"},
-                                  "email.send": {"effect": "allow"}, "research.*": {"effect": "allow"}})
+    policy = make_policy(
+        actions={
+            "*": {"effect": "deny"},
+            "email.*": {"effect": "require_approval"},
+            "email.send": {"effect": "allow"},
+            "research.*": {"effect": "allow"},
+        }
+    )
     assert policy.rule_for("email.send").pattern == "email.send"  # type: ignore[union-attr]
     assert policy.rule_for("research.web").pattern == "research.*"  # type: ignore[union-attr]
     assert policy.rule_for("data.export").pattern == "*"  # type: ignore[union-attr]
@@ -114,19 +151,28 @@ def test_most_specific_pattern_wins(make_policy: Callable[..., CompiledPolicy]) 
 
 
 def test_require_false_denies_with_its_message(reference: CompiledPolicy) -> None:
-    decision = run(reference, {"action": "email.send", "params": {**VERIFIED_FOLLOWUP, "from": "sam@yahoo.com"},
-                               "facts": KNOWN})
+    decision = run(
+        reference,
+        {"action": "email.send", "params": {**VERIFIED_FOLLOWUP, "from": "sam@yahoo.com"}, "facts": KNOWN},
+    )
     assert decision.effect == D
     assert any("sender domain is not an approved sending domain" in r for r in decision.reasons)
-    vendor = run(reference, {"action": "enrich.append", "params": {"vendor": "shadyco", "record": "c",
-                                                                    "fields": {"a": 1}, "cost_usd": 1}})
+    vendor = run(
+        reference,
+        {
+            "action": "enrich.append",
+            "params": {"vendor": "shadyco", "record": "c", "fields": {"a": 1}, "cost_usd": 1},
+        },
+    )
     assert vendor.effect == D and "approved list" in vendor.reasons[0]
 
 
 def test_field_rules(reference: CompiledPolicy) -> None:
     def update(**fields: Any) -> Decision:
-        return run(reference, {"action": "crm.update",
-                               "params": {"object": "contact", "record_id": "c", "fields": fields}})
+        return run(
+            reference,
+            {"action": "crm.update", "params": {"object": "contact", "record_id": "c", "fields": fields}},
+        )
 
     allowed = update(title="VP")
     assert allowed.effect == R  # maturity 2 ceiling for crm_write
@@ -138,12 +184,24 @@ def test_field_rules(reference: CompiledPolicy) -> None:
 
 
 def test_field_rules_at_maturity_3(make_policy: Callable[..., CompiledPolicy]) -> None:
-    policy = make_policy(actions={"crm.update": {"effect": "allow", "fields": {
-        "allow": ["title"], "approve": ["amount"], "deny": ["owner_id"], "default": "deny"}}})
+    policy = make_policy(
+        actions={
+            "crm.update": {
+                "effect": "allow",
+                "fields": {
+                    "allow": ["title"],
+                    "approve": ["amount"],
+                    "deny": ["owner_id"],
+                    "default": "deny",
+                },
+            }
+        }
+    )
 
     def update(**fields: Any) -> str:
-        return run(policy, {"action": "crm.update",
-                            "params": {"object": "c", "record_id": "c", "fields": fields}}).effect
+        return run(
+            policy, {"action": "crm.update", "params": {"object": "c", "record_id": "c", "fields": fields}}
+        ).effect
 
     assert update(title="x") == A
     assert update(amount=1) == R
@@ -152,8 +210,14 @@ def test_field_rules_at_maturity_3(make_policy: Callable[..., CompiledPolicy]) -
 
 
 def test_rule_when_errors_deny(make_policy: Callable[..., CompiledPolicy]) -> None:
-    policy = make_policy(actions={"crm.stage_change": {"effect": "allow", "rules": [
-        {"when": "resource.tier == 'enterprise'", "approvals": 2, "message": "enterprise"}]}})
+    policy = make_policy(
+        actions={
+            "crm.stage_change": {
+                "effect": "allow",
+                "rules": [{"when": "resource.tier == 'enterprise'", "approvals": 2, "message": "enterprise"}],
+            }
+        }
+    )
     req = {"action": "crm.stage_change", "params": {"record_id": "o", "to": "won"}}
     decision = run(policy, req)  # resource.tier is missing: an error while deciding means deny
     assert decision.effect == D and "error" in decision.reasons[0]
@@ -207,7 +271,9 @@ def test_quarantined_agent_is_denied_everything(reference: CompiledPolicy, statu
         assert decision.effect == D and any(status in r for r in decision.reasons)
 
 
-def test_tainted_run_needs_approval_for_writes_sends_exports(make_policy: Callable[..., CompiledPolicy]) -> None:
+def test_tainted_run_needs_approval_for_writes_sends_exports(
+    make_policy: Callable[..., CompiledPolicy],
+) -> None:
     policy = make_policy(maturity=3)
     for column in ("crm_light", "crm_other", "send"):
         sample = SAMPLES[column]
@@ -242,8 +308,9 @@ def test_delegation_in_scope_and_live(make_policy: Callable[..., CompiledPolicy]
         ({"delegation": {**DELEGATION, "revoked": True}}, "email.send", "revoked"),
     ],
 )
-def test_delegation_denials(make_policy: Callable[..., CompiledPolicy], facts: dict[str, Any], action: str,
-                            needle: str) -> None:
+def test_delegation_denials(
+    make_policy: Callable[..., CompiledPolicy], facts: dict[str, Any], action: str, needle: str
+) -> None:
     decision = run(make_policy(), _delegated(facts, action))
     assert decision.effect == D
     assert any(needle in r for r in decision.reasons), decision.reasons
@@ -255,9 +322,15 @@ def test_delegation_without_clock_denies(make_policy: Callable[..., CompiledPoli
 
 
 def test_delegation_constraints(make_policy: Callable[..., CompiledPolicy]) -> None:
-    constrained = {**DELEGATION, "constraints": [
-        {"expr": "derived.recipient_domains.all(d, d in facts.known_recipient_domains)",
-         "message": "Maria only lets the agent write to known customers"}]}
+    constrained = {
+        **DELEGATION,
+        "constraints": [
+            {
+                "expr": "derived.recipient_domains.all(d, d in facts.known_recipient_domains)",
+                "message": "Maria only lets the agent write to known customers",
+            }
+        ],
+    }
     ok = run(make_policy(), _delegated({"delegation": constrained}))
     assert ok.effect == A
     stranger = _delegated({"delegation": constrained})
@@ -271,8 +344,14 @@ def test_delegation_constraints(make_policy: Callable[..., CompiledPolicy]) -> N
 
 def test_limit_denies_when_next_would_exceed(reference: CompiledPolicy) -> None:
     def send(used: float) -> Decision:
-        return run(reference, {"action": "email.send", "params": VERIFIED_FOLLOWUP,
-                               "facts": {**KNOWN, "usage": {"sends-per-domain": used}}})
+        return run(
+            reference,
+            {
+                "action": "email.send",
+                "params": VERIFIED_FOLLOWUP,
+                "facts": {**KNOWN, "usage": {"sends-per-domain": used}},
+            },
+        )
 
     assert send(2).effect == R
     at_limit = send(3)
@@ -287,8 +366,10 @@ def test_wildcard_limit_applies_to_every_action(reference: CompiledPolicy) -> No
 def test_budget_sums_the_metric(reference: CompiledPolicy) -> None:
     def enrich(used: float, cost: float) -> str:
         params = {"vendor": "apollo", "record": "c", "fields": {"title": "x"}, "cost_usd": cost}
-        return run(reference, {"action": "enrich.append", "params": params,
-                               "facts": {"usage": {"enrichment-spend": used}}}).effect
+        return run(
+            reference,
+            {"action": "enrich.append", "params": params, "facts": {"usage": {"enrichment-spend": used}}},
+        ).effect
 
     assert enrich(197, 3) == A  # 200 is not more than 200
     assert enrich(197.5, 3) == D

@@ -62,9 +62,11 @@ def _show_failure(result: CaseResult) -> None:
 
 
 @app.command("test")
-def test_command(
+def run_cases_command(
     path: Annotated[Path, typer.Argument(help="A *.tests.yaml file, or a folder of them.")],
-    policy: Annotated[Path | None, typer.Option("--policy", "-p", help="Override the file's `policy:`.")] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", "-p", help="Override the file's `policy:`.")
+    ] = None,
 ) -> None:
     """Run policy test cases (request + expected decision); exit 1 when any case fails."""
     failed = total = 0
@@ -124,8 +126,9 @@ def lint_command(
     warnings = lint_warnings(compiled)
     for warning in warnings:
         console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
-    console.print(f"[green]ok[/green]: {compiled.name} maturity {compiled.maturity} {compiled.version}",
-                  highlight=False)
+    console.print(
+        f"[green]ok[/green]: {compiled.name} maturity {compiled.maturity} {compiled.version}", highlight=False
+    )
     if strict and warnings:
         raise typer.Exit(1)
 
@@ -134,4 +137,3 @@ def lint_command(
 def version_command(file: Annotated[Path, typer.Argument(help="The policy file (YAML).")]) -> None:
     """Print the policy version (SHA-256 of its canonical form)."""
     typer.echo(load_policy(file).version)
-

@@ -1,10 +1,10 @@
 """Proctor's exception tree.
 
-    ProctorError
-    ├── PolicyError            a policy file or expression is invalid (names file, line and key)
-    ├── RequestError           an action request is malformed (names the field)
-    ├── CatalogueError         an action is unknown or registered twice
-    └── EvaluationError        evaluating a policy failed (the engine turns this into a deny)
+ProctorError
+├── PolicyError            a policy file or expression is invalid (names file, line and key)
+├── RequestError           an action request is malformed (names the field)
+├── CatalogueError         an action is unknown or registered twice
+└── EvaluationError        evaluating a policy failed (the engine turns this into a deny)
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ class ProctorError(Exception):
 class PolicyError(ProctorError):
     """A policy document or one of its expressions is invalid."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None
+    ) -> None:
         self.message = message
         self.file = file
         self.line = line

@@ -18,6 +18,7 @@ from proctor.inspect.injection_rules import (
     find_hidden_spans,
     normalise_for_match,
     phrase_hits,
+    strip_hidden,
     structural_hits,
 )
 
@@ -109,15 +110,18 @@ def _analyse(text: str) -> list[RuleHit]:
         label = "HTML comment" if kind == "hidden_html_comment" else "CSS-hidden element"
         detail = f"{label}: {' '.join(inner.split())[:70]}"
         hits.append(RuleHit(kind, 0.1 + 0.5 * strongest, detail, i_start, i_end))
-    hits.extend(phrase_hits(norm))
+    view, index = strip_hidden(norm)
+    seen = phrase_hits(view) + _model_hits(blank_tags(view), 0)
+    if index is not None:
+        index.append(len(text))
+        seen = [RuleHit(h.kind, h.weight, h.detail, index[h.start], index[h.end - 1] + 1) for h in seen]
+    hits.extend(seen)
     hits.extend(structural_hits(text))
     for start, end, decoded in decode_base64_runs(text):
         inner_hits = phrase_hits(decoded) + _model_hits(decoded, 0)
         strongest = max((h.weight for h in inner_hits), default=0.0)
         detail = f"base64 decodes to text: {' '.join(decoded.split())[:70]}"
         hits.append(RuleHit("encoded_base64", 0.6 + 0.35 * strongest, detail, start, end))
-    view = blank_tags(norm)
-    hits.extend(_model_hits(view, 0))
     return hits
 
 

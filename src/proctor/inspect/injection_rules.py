@@ -16,6 +16,7 @@ __all__ = [
     "find_hidden_spans",
     "normalise_for_match",
     "phrase_hits",
+    "strip_hidden",
     "structural_hits",
 ]
 
@@ -51,6 +52,14 @@ def normalise_for_match(text: str) -> str:
     if _HIDDEN_CHAR_RE.search(out):
         out = _HIDDEN_CHAR_RE.sub("\x00", out)
     return out
+
+
+def strip_hidden(text: str) -> tuple[str, list[int] | None]:
+    """Drop NUL/zero-width/bidi chars; also returns a map from new to old offsets (None if unchanged)."""
+    if "\x00" not in text and not _HIDDEN_CHAR_RE.search(text):
+        return text, None
+    keep = [i for i, ch in enumerate(text) if ch != "\x00" and ch not in HIDDEN_CHARS]
+    return "".join(text[i] for i in keep), keep
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:

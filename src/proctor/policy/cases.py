@@ -56,8 +56,11 @@ def parse_cases(data: Any, *, file: str) -> tuple[str | None, list[Case]]:
             raise PolicyError("each case needs an 'expect' mapping", file=file, key=f"{key}.expect")
         bad = sorted(set(expect) - _EXPECTABLE)
         if bad:
-            raise PolicyError(f"cannot expect {bad[0]!r}; use one of {', '.join(sorted(_EXPECTABLE))}",
-                              file=file, key=f"{key}.expect.{bad[0]}")
+            raise PolicyError(
+                f"cannot expect {bad[0]!r}; use one of {', '.join(sorted(_EXPECTABLE))}",
+                file=file,
+                key=f"{key}.expect.{bad[0]}",
+            )
         extra = sorted(set(raw) - {"name", "request", "expect"})
         if extra:
             raise PolicyError(f"unknown key {extra[0]!r}", file=file, key=f"{key}.{extra[0]}")

@@ -12,7 +12,7 @@ import operator
 import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+from typing import Any
 
 from celpy.celparser import CELParseError, CELParser
 from lark import Token, Tree
@@ -48,7 +48,7 @@ _parser_lock = threading.Lock()
 
 
 class _Node:
-    """A compiled subexpression: its evaluator, its value when constant, its variable path when a plain a.b.c."""
+    """A compiled subexpression: evaluator, value when constant, variable path when a plain `a.b.c`."""
 
     __slots__ = ("const", "fn", "path")
 
@@ -228,7 +228,8 @@ class _Compiler:
 
     def _relation(self, tree: Tree[Token], scope: frozenset[str]) -> _Node:
         op_tree, right_tree = tree.children
-        assert isinstance(op_tree, Tree) and isinstance(right_tree, Tree)
+        assert isinstance(op_tree, Tree)
+        assert isinstance(right_tree, Tree)
         left, right = self.compile(op_tree.children[0], scope), self.compile(right_tree, scope)  # type: ignore[arg-type]
         op = str(op_tree.data)
         if op in ("relation_eq", "relation_ne"):
@@ -239,7 +240,8 @@ class _Compiler:
 
     def _addition(self, tree: Tree[Token], scope: frozenset[str]) -> _Node:
         op_tree, right_tree = tree.children
-        assert isinstance(op_tree, Tree) and isinstance(right_tree, Tree)
+        assert isinstance(op_tree, Tree)
+        assert isinstance(right_tree, Tree)
         left, right = self.compile(op_tree.children[0], scope), self.compile(right_tree, scope)  # type: ignore[arg-type]
         return _binary(_ARITH_OPS[str(op_tree.data)], left, right)
 
@@ -247,7 +249,8 @@ class _Compiler:
 
     def _unary(self, tree: Tree[Token], scope: frozenset[str]) -> _Node:
         op_tree, operand = tree.children
-        assert isinstance(op_tree, Tree) and isinstance(operand, Tree)
+        assert isinstance(op_tree, Tree)
+        assert isinstance(operand, Tree)
         fn = fx.logical_not if op_tree.data == "unary_not" else fx.neg
         return _unary(fn, self.compile(operand, scope))
 
@@ -306,7 +309,7 @@ class _Compiler:
             try:
                 rx = re.compile(pattern)
             except re.error as exc:
-                raise self.error(f"invalid regular expression {pattern!r}: {exc}", token)
+                raise self.error(f"invalid regular expression {pattern!r}: {exc}", token) from None
             sf = args[0].fn
 
             def match_const(act: Mapping[str, Any]) -> bool:
@@ -376,7 +379,7 @@ class _Compiler:
             try:
                 return _const(fx.decode_string_literal(text))
             except CelSyntaxError as exc:
-                raise self.error(str(exc), token)
+                raise self.error(str(exc), token) from None
         if kind in ("BOOL_LIT", "NULL_LIT"):
             return _const({"true": True, "false": False, "null": None}[text])
         raise self.error(f"unsupported literal {text!r}", token)
@@ -402,7 +405,7 @@ def _parse(source: str) -> Tree[Token]:
         if _parser is None:
             _parser = CELParser()
         try:
-            return _parser.parse(source)  # type: ignore[no-any-return]
+            return _parser.parse(source)
         except CELParseError as exc:
             column = getattr(exc, "column", None)
             where = f" at line {exc.line}, column {column}" if column else ""

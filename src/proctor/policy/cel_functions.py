@@ -120,6 +120,8 @@ def map_lookup(m: Mapping[Any, Any], key: Any) -> tuple[bool, Any]:
     """Look `key` up in a map with CEL key equality (so `true` never finds the key `1`)."""
     if type(key) is str:
         return (True, m[key]) if key in m else (False, None)
+    if type(key) not in NUMBER_TYPES and type(key) is not bool:
+        raise no_overload("map key lookup", m, key)
     for k, v in m.items():
         if type(k) is not str and cel_eq(k, key) and (type(k) is bool) == (type(key) is bool):
             return True, v
@@ -606,7 +608,7 @@ _DUR_UNITS = {"h": 3600e6, "m": 60e6, "s": 1e6, "ms": 1e3, "us": 1.0, "µs": 1.0
 def to_duration(v: Any) -> timedelta:
     """CEL `duration()`: from Go-style text such as '1h30m', '-1.5s', '250ms', or identity."""
     if type(v) is timedelta:
-        return v  # type: ignore[no-any-return]
+        return v
     if type(v) is str:
         text = v[1:] if v[:1] in "+-" else v
         if text == "0":

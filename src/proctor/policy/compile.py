@@ -11,7 +11,13 @@ from proctor.domain.decisions import Effect
 from proctor.domain.errors import PolicyError
 from proctor.inspect.terms import TermMatcher
 from proctor.policy.cel import CelSyntaxError, CompiledExpression, compile_expression
-from proctor.policy.loader import Loc, document_from_data, document_from_yaml, policy_version, read_policy_text
+from proctor.policy.loader import (
+    Loc,
+    document_from_data,
+    document_from_yaml,
+    policy_version,
+    read_policy_text,
+)
 from proctor.policy.model import ActionRule, Budget, FieldRules, Limit, PolicyDocument, Rule
 
 
@@ -150,8 +156,12 @@ def _compile_expr(source: str, key: Loc, lines: dict[Loc, int], file: str) -> Co
         return compile_expression(source)
     except CelSyntaxError as exc:
         line = lines.get(key)
-        raise PolicyError(f"invalid CEL expression {source!r}: {exc}", file=file, line=line,
-                          key=".".join(str(p) for p in key)) from None
+        raise PolicyError(
+            f"invalid CEL expression {source!r}: {exc}",
+            file=file,
+            line=line,
+            key=".".join(str(p) for p in key),
+        ) from None
 
 
 def _compile_rule(pattern: str, rule: ActionRule, lines: dict[Loc, int], file: str) -> CompiledActionRule:
@@ -165,8 +175,11 @@ def _compile_rule(pattern: str, rule: ActionRule, lines: dict[Loc, int], file: s
         for i, r in enumerate(rule.require)
     )
     rules = tuple(
-        CompiledRule(_compile_expr(r.when, (*base, "rules", i, "when"), lines, file), r,
-                     f"actions.{pattern}.rules[{i}]")
+        CompiledRule(
+            _compile_expr(r.when, (*base, "rules", i, "when"), lines, file),
+            r,
+            f"actions.{pattern}.rules[{i}]",
+        )
         for i, r in enumerate(rule.rules)
     )
     fields: CompiledFields | None = None
@@ -176,8 +189,9 @@ def _compile_rule(pattern: str, rule: ActionRule, lines: dict[Loc, int], file: s
     return CompiledActionRule(pattern, rule, requires, rules, fields)
 
 
-def compile_policy(document: PolicyDocument, *, lines: dict[Loc, int] | None = None,
-                   file: str = "<policy>") -> CompiledPolicy:
+def compile_policy(
+    document: PolicyDocument, *, lines: dict[Loc, int] | None = None, file: str = "<policy>"
+) -> CompiledPolicy:
     """Compile a validated document: CEL programs, term matchers and lookup sets, once."""
     lines = lines or {}
     lists = {name: list(values) for name, values in document.lists.items()}

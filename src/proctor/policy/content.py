@@ -36,8 +36,9 @@ def _first_name_of(address: str) -> str:
     return local.split(".", 1)[0].capitalize() if local else ""
 
 
-def check_content(policy: CompiledPolicy, request: ActionRequest, derived: Derived, verdict: Verdict,
-                  *, enforce: bool) -> ContentFindings:
+def check_content(
+    policy: CompiledPolicy, request: ActionRequest, derived: Derived, verdict: Verdict, *, enforce: bool
+) -> ContentFindings:
     """Run the outbound checks; with enforce=False (drafts) they are reported without changing the effect."""
     subject, body = outbound_text(request.params)
     text = f"{subject}\n{body}" if subject else body
@@ -49,7 +50,9 @@ def check_content(policy: CompiledPolicy, request: ActionRequest, derived: Deriv
 
     if text:
         blocked = policy.blocked_terms.find(text)
-        verdict.check("blocked_terms", not blocked, f"found: {', '.join(blocked)}" if blocked else "none found")
+        verdict.check(
+            "blocked_terms", not blocked, f"found: {', '.join(blocked)}" if blocked else "none found"
+        )
         if blocked:
             apply(content.blocked_terms, f"content contains blocked terms: {', '.join(blocked)}")
         rivals = policy.competitors.find(text)
@@ -73,34 +76,50 @@ def check_content(policy: CompiledPolicy, request: ActionRequest, derived: Deriv
     return ContentFindings(pii=pii, topics=topics)
 
 
-def _check_protected(policy: CompiledPolicy, params: dict[str, Any], verdict: Verdict, *, enforce: bool) -> None:
+def _check_protected(
+    policy: CompiledPolicy, params: dict[str, Any], verdict: Verdict, *, enforce: bool
+) -> None:
     """Protected fields never leave: not as exported fields, not as parameters of a send."""
     if not policy.protected_fields:
         return
     requested: set[str] = set(params)
     fields = params.get("fields")
-    if isinstance(fields, list):
-        requested.update(str(f) for f in fields)
-    elif isinstance(fields, dict):
+    if isinstance(fields, list | dict):
         requested.update(str(f) for f in fields)
     leaked = sorted(requested & policy.protected_fields)
-    verdict.check("protected_fields", not leaked, f"requested: {', '.join(leaked)}" if leaked else "none requested")
+    verdict.check(
+        "protected_fields", not leaked, f"requested: {', '.join(leaked)}" if leaked else "none requested"
+    )
     if leaked and enforce:
         verdict.deny(f"protected fields never leave: {', '.join(leaked)} (content.protected_fields)")
 
 
-def _check_evidence(policy: CompiledPolicy, request: ActionRequest, derived: Derived, body: str,
-                    verdict: Verdict, *, enforce: bool) -> None:
+def _check_evidence(
+    policy: CompiledPolicy,
+    request: ActionRequest,
+    derived: Derived,
+    body: str,
+    verdict: Verdict,
+    *,
+    enforce: bool,
+) -> None:
     """No receipts, no send: every specific claim must be supported by a fact in the receipt."""
     facts = request.evidence.facts if request.evidence else []
     ignore = [n for n in (_first_name_of(a) for a in derived.recipients) if n]
-    results = match_claims(extract_claims(body), facts, min_confidence=policy.document.evidence.min_confidence,
-                           ignore=ignore)
+    results = match_claims(
+        extract_claims(body), facts, min_confidence=policy.document.evidence.min_confidence, ignore=ignore
+    )
     missing = unsupported(results)
     total = len(results)
     verdict.check("evidence", not missing, f"{total - len(missing)}/{total} claims supported")
     if missing and enforce:
-        listed = "; ".join(f"{r.claim.value!r} in “{_quote(r.claim.sentence)}”" for r in missing[:3])
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        verdict.add(policy.document.evidence.unsupported_claims,
-                    f"{len(missing)} claim(s) not supported by the receipt: {listed}{more}")
+        by_sentence: dict[str, list[str]] = {}
+        for r in missing:
+            by_sentence.setdefault(r.claim.sentence, []).append(repr(r.claim.value))
+        shown = list(by_sentence.items())[:3]
+        listed = "; ".join(f"{', '.join(values)} in “{_quote(sentence)}”" for sentence, values in shown)
+        more = f" and {len(by_sentence) - 3} more sentence(s)" if len(by_sentence) > 3 else ""
+        verdict.add(
+            policy.document.evidence.unsupported_claims,
+            f"{len(missing)} claim(s) not supported by the receipt: {listed}{more}",
+        )

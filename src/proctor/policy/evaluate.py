@@ -22,14 +22,21 @@ from proctor.policy.verdict import Verdict, denial
 
 _A, _R, _D = Effect.ALLOW, Effect.REQUIRE_APPROVAL, Effect.DENY
 MATURITY_NAMES = {0: "manual", 1: "draft-only", 2: "send-with-approval", 3: "autonomous in guardrails"}
-# SPEC §5 maturity ceiling: level → (research, draft, enrichment, crm_write light, crm_write other, send, export)
+# SPEC §5 maturity ceiling, level → effect per column:
+# research, draft, enrichment, crm_write light, crm_write other, send, export
 _CEILING: dict[int, tuple[Effect, ...]] = {
     0: (_D, _D, _D, _D, _D, _D, _D),
     1: (_A, _A, _D, _D, _D, _D, _D),
     2: (_A, _A, _A, _A, _R, _R, _R),
     3: (_A, _A, _A, _A, _A, _A, _R),
 }
-_COLUMN = {Category.RESEARCH: 0, Category.DRAFT: 1, Category.ENRICHMENT: 2, Category.SEND: 5, Category.EXPORT: 6}
+_COLUMN = {
+    Category.RESEARCH: 0,
+    Category.DRAFT: 1,
+    Category.ENRICHMENT: 2,
+    Category.SEND: 5,
+    Category.EXPORT: 6,
+}
 _TAINTABLE = frozenset({Category.SEND, Category.CRM_WRITE, Category.EXPORT})
 
 
@@ -62,8 +69,9 @@ def _constraint(source: str) -> CompiledExpression:
     return compile_expression(source)
 
 
-def decide(policy: CompiledPolicy, request: ActionRequest | Mapping[str, Any],
-           catalogue: Catalogue = CATALOGUE) -> Decision:
+def decide(
+    policy: CompiledPolicy, request: ActionRequest | Mapping[str, Any], catalogue: Catalogue = CATALOGUE
+) -> Decision:
     """Decide one request against a compiled policy. Pure; never raises; any error denies."""
     try:
         req = _as_request(request)
@@ -102,8 +110,11 @@ def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) ->
     top = ceiling(level, spec)
     if top is not Effect.ALLOW:
         light = " (light)" if spec.light else ""
-        verdict.add(top, f"maturity {level} ({MATURITY_NAMES[level]}) ceiling for {spec.category.value}{light} "
-                         f"actions is {top.value}")
+        verdict.add(
+            top,
+            f"maturity {level} ({MATURITY_NAMES[level]}) ceiling for {spec.category.value}{light} "
+            f"actions is {top.value}",
+        )
 
     rule = policy.rule_for(req.action)
     if rule is None:
@@ -113,8 +124,11 @@ def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) ->
 
     if facts.run_tainted and spec.category in _TAINTABLE:
         run = f"run {req.run_id}" if req.run_id else "this run"
-        verdict.add(Effect.REQUIRE_APPROVAL, f"{run} is tainted by a prompt injection in a tool output; "
-                                             f"its {spec.category.value} actions need a human")
+        verdict.add(
+            Effect.REQUIRE_APPROVAL,
+            f"{run} is tainted by a prompt injection in a tool output; "
+            f"its {spec.category.value} actions need a human",
+        )
     _check_limits(policy, req, verdict)
 
     if spec.category is Category.SEND or spec.category is Category.DRAFT or spec.category is Category.EXPORT:
@@ -130,11 +144,17 @@ def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) ->
     return verdict.decision(policy.version)
 
 
-def _activation(policy: CompiledPolicy, spec: ActionSpec, req: ActionRequest, derived: Derived) -> dict[str, Any]:
+def _activation(
+    policy: CompiledPolicy, spec: ActionSpec, req: ActionRequest, derived: Derived
+) -> dict[str, Any]:
     """The variables CEL conditions see (SPEC §5)."""
     facts = req.facts.model_dump(mode="python")
     return {
-        "principal": {"agent_id": req.agent_id, "on_behalf_of": req.on_behalf_of, "status": req.facts.agent_status},
+        "principal": {
+            "agent_id": req.agent_id,
+            "on_behalf_of": req.on_behalf_of,
+            "status": req.facts.agent_status,
+        },
         "action": {"name": spec.name, "category": spec.category.value, "reversible": spec.reversible},
         "target": req.target.model_dump(mode="python", exclude_none=True),
         "resource": req.facts.resource,
@@ -153,13 +173,16 @@ def _truth(expr: CompiledExpression, activation: dict[str, Any], key: str) -> bo
     return value
 
 
-def _apply_rule(rule: CompiledActionRule, req: ActionRequest, derived: Derived, verdict: Verdict,
-                cel_input: Any) -> None:
+def _apply_rule(
+    rule: CompiledActionRule, req: ActionRequest, derived: Derived, verdict: Verdict, cel_input: Any
+) -> None:
     """The action rule: its effect, its `require`s, its conditional `rules` and its field rules."""
     spec_rule = rule.rule
     where = f"actions.{rule.pattern}"
     if spec_rule.effect is not Effect.ALLOW:
-        verdict.add(spec_rule.effect, f"{req.action} is {spec_rule.effect.value} by {where}", spec_rule.approvals)
+        verdict.add(
+            spec_rule.effect, f"{req.action} is {spec_rule.effect.value} by {where}", spec_rule.approvals
+        )
         verdict.obligations.extend(f"approver_role:{r}" for r in spec_rule.approvers)
     for item in rule.requires:
         try:
@@ -184,10 +207,14 @@ def _apply_rule(rule: CompiledActionRule, req: ActionRequest, derived: Derived, 
             if name in fields.deny:
                 verdict.deny(f"field {name!r} may not be written by an agent ({where}.fields.deny)")
             elif name in fields.approve:
-                verdict.add(Effect.REQUIRE_APPROVAL, f"field {name!r} needs approval ({where}.fields.approve)")
+                verdict.add(
+                    Effect.REQUIRE_APPROVAL, f"field {name!r} needs approval ({where}.fields.approve)"
+                )
             elif name not in fields.allow and fields.default is not Effect.ALLOW:
-                verdict.add(fields.default, f"field {name!r} is not listed in {where}.fields "
-                                            f"(default {fields.default.value})")
+                verdict.add(
+                    fields.default,
+                    f"field {name!r} is not listed in {where}.fields (default {fields.default.value})",
+                )
 
 
 def _check_delegation(req: ActionRequest, verdict: Verdict, cel_input: Any) -> None:
@@ -202,7 +229,9 @@ def _check_delegation(req: ActionRequest, verdict: Verdict, cel_input: Any) -> N
     if delegation.revoked:
         verdict.deny(f"the delegation from {user} was revoked")
     if not any(fnmatchcase(req.action, scope) for scope in delegation.scopes):
-        verdict.deny(f"the delegation from {user} does not cover {req.action} (scopes: {', '.join(delegation.scopes)})")
+        verdict.deny(
+            f"the delegation from {user} does not cover {req.action} (scopes: {', '.join(delegation.scopes)})"
+        )
     now = req.facts.now
     if now is None:
         verdict.deny("facts.now is needed to check the delegation's expiry")
@@ -223,7 +252,9 @@ def _check_limits(policy: CompiledPolicy, req: ActionRequest, verdict: Verdict) 
     for limit in policy.limits_for(req.action):
         used = usage.get(limit.name, 0.0)
         if used + 1 > limit.max:
-            verdict.deny(f"limit {limit.name} reached: {used:g} of {limit.max} per {limit.per} in {limit.window}")
+            verdict.deny(
+                f"limit {limit.name} reached: {used:g} of {limit.max} per {limit.per} in {limit.window}"
+            )
     for item in policy.budgets_for(req.action):
         value: Any = req.params
         for part in item.path:
@@ -236,5 +267,7 @@ def _check_limits(policy: CompiledPolicy, req: ActionRequest, verdict: Verdict) 
         budget = item.budget
         used = usage.get(budget.name, 0.0)
         if used + value > budget.max:
-            verdict.deny(f"budget {budget.name} exceeded: {used:g} + {value:g} > {budget.max:g} "
-                         f"per {budget.per} in {budget.window}")
+            verdict.deny(
+                f"budget {budget.name} exceeded: {used:g} + {value:g} > {budget.max:g} "
+                f"per {budget.per} in {budget.window}"
+            )

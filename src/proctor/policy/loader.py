@@ -24,11 +24,19 @@ def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int], file: str) -> 
         for key_node, value_node in node.value:
             key = yaml.SafeLoader(stream="").construct_object(key_node)  # scalars only
             if not isinstance(key, str | int | float | bool) or key is None:
-                raise PolicyError("mapping keys must be plain scalars", file=file,
-                                  line=key_node.start_mark.line + 1, key=_dotted(path))
+                raise PolicyError(
+                    "mapping keys must be plain scalars",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                    key=_dotted(path),
+                )
             if key in out:
-                raise PolicyError(f"duplicate key {key!r}", file=file, line=key_node.start_mark.line + 1,
-                                  key=_dotted((*path, str(key))))
+                raise PolicyError(
+                    f"duplicate key {key!r}",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                    key=_dotted((*path, str(key))),
+                )
             child = (*path, str(key))
             lines[child] = key_node.start_mark.line + 1
             out[key] = _construct(value_node, child, lines, file)
@@ -85,8 +93,9 @@ def document_from_yaml(text: str, *, file: str = "<policy>") -> tuple[PolicyDocu
     return document_from_data(data, lines=lines, file=file), lines
 
 
-def document_from_data(data: Any, *, lines: dict[Loc, int] | None = None,
-                       file: str = "<policy>") -> PolicyDocument:
+def document_from_data(
+    data: Any, *, lines: dict[Loc, int] | None = None, file: str = "<policy>"
+) -> PolicyDocument:
     """Validate already-parsed data as a policy document; PolicyError names the key (and line if known)."""
     if not isinstance(data, dict):
         raise PolicyError("the policy must be a mapping of top-level keys", file=file, line=1)

@@ -180,7 +180,9 @@ class PolicyDocument(_Strict):
     def _patterns(cls, value: dict[str, ActionRule]) -> dict[str, ActionRule]:
         for pattern in value:
             if not re.fullmatch(r"[A-Za-z0-9_.*-]+", pattern):
-                raise ValueError(f"action pattern {pattern!r} may hold only letters, digits, '_', '.', '-', '*'")
+                raise ValueError(
+                    f"action pattern {pattern!r} may hold only letters, digits, '_', '.', '-', '*'"
+                )
         return value
 
     @model_validator(mode="after")

@@ -10,8 +10,9 @@ from proctor.policy.derived import Derived
 from proctor.policy.verdict import Verdict
 
 
-def fired_triggers(policy: CompiledPolicy, request: ActionRequest, derived: Derived,
-                   found: ContentFindings) -> list[str]:
+def fired_triggers(
+    policy: CompiledPolicy, request: ActionRequest, derived: Derived, found: ContentFindings
+) -> list[str]:
     """The names of the triggers that fire for this request, in SPEC order."""
     facts = request.facts
     params = request.params
@@ -37,8 +38,9 @@ def fired_triggers(policy: CompiledPolicy, request: ActionRequest, derived: Deri
     return fired
 
 
-def score_risk(policy: CompiledPolicy, request: ActionRequest, derived: Derived, found: ContentFindings,
-               verdict: Verdict) -> None:
+def score_risk(
+    policy: CompiledPolicy, request: ActionRequest, derived: Derived, found: ContentFindings, verdict: Verdict
+) -> None:
     """Score the triggers and turn the score into approvals per the thresholds; bulk sends need two."""
     weights = policy.weights
     fired = fired_triggers(policy, request, derived, found)
@@ -49,9 +51,14 @@ def score_risk(policy: CompiledPolicy, request: ActionRequest, derived: Derived,
     if score >= cfg.two_person_at:
         verdict.add(Effect.REQUIRE_APPROVAL, f"risk {score} ≥ two_person_at {cfg.two_person_at}: {detail}", 2)
     elif score >= cfg.require_approval_at:
-        verdict.add(Effect.REQUIRE_APPROVAL, f"risk {score} ≥ require_approval_at {cfg.require_approval_at}: {detail}")
+        verdict.add(
+            Effect.REQUIRE_APPROVAL, f"risk {score} ≥ require_approval_at {cfg.require_approval_at}: {detail}"
+        )
     batch = request.batch
     if batch is not None and batch.size > cfg.bulk_send_two_person_over:
-        verdict.add(Effect.REQUIRE_APPROVAL,
-                    f"bulk send of {batch.size} > bulk_send_two_person_over {cfg.bulk_send_two_person_over}"
-                    " needs two approvers", 2)
+        verdict.add(
+            Effect.REQUIRE_APPROVAL,
+            f"bulk send of {batch.size} > bulk_send_two_person_over {cfg.bulk_send_two_person_over}"
+            " needs two approvers",
+            2,
+        )
