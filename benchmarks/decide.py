@@ -60,32 +60,54 @@ class Case:
     approvals: int = 0
 
 
-def _req(action: str, params: dict[str, Any], *, facts: dict[str, Any] | None = None, **extra: Any) -> Request:
+def _req(
+    action: str, params: dict[str, Any], *, facts: dict[str, Any] | None = None, **extra: Any
+) -> Request:
     request: Request = {"action": action, "agent_id": AGENT, "run_id": "run_7f3a", "params": params}
     request.update(extra)
     request["facts"] = {"now": NOW, "agent_status": "active", **(facts or {})}
     return request
 
 
-_LIVE = {"user": "usr_maria", "scopes": ["research.*", "note.*", "crm.*"], "expires_at": "2026-12-31T00:00:00Z"}
+_LIVE = {
+    "user": "usr_maria",
+    "scopes": ["research.*", "note.*", "crm.*"],
+    "expires_at": "2026-12-31T00:00:00Z",
+}
 _EXPIRED = {**_LIVE, "expires_at": "2026-11-01T00:00:00Z"}
 
 # Group 1: permission questions, no outbound content. Expected effects follow SPEC §4-§5 on
 # examples/sales-default.yaml (maturity 2).
 PERMISSION_CASES: tuple[Case, ...] = (
-    Case("research.crm_read", _req("research.crm_read", {"object": "account", "record_id": "acc_100"}), "allow"),
+    Case(
+        "research.crm_read", _req("research.crm_read", {"object": "account", "record_id": "acc_100"}), "allow"
+    ),
     Case("research.web", _req("research.web", {"query": "globex berlin office"}), "allow"),
     Case(
         "crm.update allowed fields",
-        _req("crm.update", {"object": "contact", "record_id": "con_55",
-                            "fields": {"title": "VP Sales", "phone": "+1 415 555 0100"}}),
-        "require_approval", 1,  # crm_write (other) ceiling at maturity 2
+        _req(
+            "crm.update",
+            {
+                "object": "contact",
+                "record_id": "con_55",
+                "fields": {"title": "VP Sales", "phone": "+1 415 555 0100"},
+            },
+        ),
+        "require_approval",
+        1,  # crm_write (other) ceiling at maturity 2
     ),
     Case(
         "crm.update approve fields",
-        _req("crm.update", {"object": "opportunity", "record_id": "opp_9",
-                            "fields": {"amount": 48000, "close_date": "2026-12-15"}}),
-        "require_approval", 1,
+        _req(
+            "crm.update",
+            {
+                "object": "opportunity",
+                "record_id": "opp_9",
+                "fields": {"amount": 48000, "close_date": "2026-12-15"},
+            },
+        ),
+        "require_approval",
+        1,
     ),
     Case(
         "crm.update denied field",
@@ -95,77 +117,130 @@ PERMISSION_CASES: tuple[Case, ...] = (
     Case(
         "crm.update unlisted field",
         _req("crm.update", {"object": "contact", "record_id": "con_55", "fields": {"nickname": "Dee"}}),
-        "require_approval", 1,
+        "require_approval",
+        1,
     ),
     Case(
         "enrich.append within budget",
-        _req("enrich.append", {"vendor": "clearbit", "record": "con_55",
-                               "fields": {"employee_count": 420}, "cost_usd": 2.5},
-             facts={"usage": {"enrichment-spend": 140.5, "actions-per-agent": 311}}),
+        _req(
+            "enrich.append",
+            {"vendor": "clearbit", "record": "con_55", "fields": {"employee_count": 420}, "cost_usd": 2.5},
+            facts={"usage": {"enrichment-spend": 140.5, "actions-per-agent": 311}},
+        ),
         "allow",
     ),
     Case(
         "enrich.append over budget",
-        _req("enrich.append", {"vendor": "zoominfo", "record": "con_55",
-                               "fields": {"phone": "+44 20 7946 0000"}, "cost_usd": 3},
-             facts={"usage": {"enrichment-spend": 198}}),
+        _req(
+            "enrich.append",
+            {
+                "vendor": "zoominfo",
+                "record": "con_55",
+                "fields": {"phone": "+44 20 7946 0000"},
+                "cost_usd": 3,
+            },
+            facts={"usage": {"enrichment-spend": 198}},
+        ),
         "deny",
     ),
     Case(
         "enrich.append unapproved vendor",
-        _req("enrich.append", {"vendor": "shadyleads", "record": "con_55",
-                               "fields": {"phone": "+1 212 555 0199"}, "cost_usd": 0.5}),
+        _req(
+            "enrich.append",
+            {
+                "vendor": "shadyleads",
+                "record": "con_55",
+                "fields": {"phone": "+1 212 555 0199"},
+                "cost_usd": 0.5,
+            },
+        ),
         "deny",
     ),
     Case("note.create", _req("note.create", {"record_id": "con_55", "body": "Call summary"}), "allow"),
     Case(
         "note.create tainted run",
         _req("note.create", {"record_id": "con_55", "body": "Call summary"}, facts={"run_tainted": True}),
-        "require_approval", 1,
+        "require_approval",
+        1,
     ),
-    Case("task.create", _req("task.create", {"record_id": "con_55", "subject": "Follow up", "due": "2026-11-28"}),
-         "allow"),
+    Case(
+        "task.create",
+        _req("task.create", {"record_id": "con_55", "subject": "Follow up", "due": "2026-11-28"}),
+        "allow",
+    ),
     Case(
         "crm.stage_change mid-market",
-        _req("crm.stage_change", {"record_id": "opp_9", "from": "discovery", "to": "proposal"},
-             facts={"resource": {"tier": "mid_market", "owner_id": "usr_maria"}}),
-        "require_approval", 1,
+        _req(
+            "crm.stage_change",
+            {"record_id": "opp_9", "from": "discovery", "to": "proposal"},
+            facts={"resource": {"tier": "mid_market", "owner_id": "usr_maria"}},
+        ),
+        "require_approval",
+        1,
     ),
     Case(
         "crm.stage_change enterprise",
-        _req("crm.stage_change", {"record_id": "opp_12", "from": "proposal", "to": "negotiation"},
-             facts={"resource": {"tier": "enterprise", "owner_id": "usr_maria"}}),
-        "require_approval", 2,
+        _req(
+            "crm.stage_change",
+            {"record_id": "opp_12", "from": "proposal", "to": "negotiation"},
+            facts={"resource": {"tier": "enterprise", "owner_id": "usr_maria"}},
+        ),
+        "require_approval",
+        2,
     ),
-    Case("routing.assign", _req("routing.assign", {"record_id": "lead_8", "owner_id": "usr_kim"}),
-         "require_approval", 1),
+    Case(
+        "routing.assign",
+        _req("routing.assign", {"record_id": "lead_8", "owner_id": "usr_kim"}),
+        "require_approval",
+        1,
+    ),
     Case(
         "data.export",
-        _req("data.export", {"object": "contact", "filter": {"segment": "emea"}, "fields": ["name", "title"]}),
-        "require_approval", 2,
+        _req(
+            "data.export", {"object": "contact", "filter": {"segment": "emea"}, "fields": ["name", "title"]}
+        ),
+        "require_approval",
+        2,
     ),
     Case(
         "delegated, in scope",
-        _req("note.create", {"record_id": "con_55", "body": "Prep notes"}, on_behalf_of="usr_maria",
-             facts={"delegation": _LIVE}),
+        _req(
+            "note.create",
+            {"record_id": "con_55", "body": "Prep notes"},
+            on_behalf_of="usr_maria",
+            facts={"delegation": _LIVE},
+        ),
         "allow",
     ),
     Case(
         "delegated crm.update, in scope",
-        _req("crm.update", {"object": "contact", "record_id": "con_55", "fields": {"title": "CRO"}},
-             on_behalf_of="usr_maria", facts={"delegation": _LIVE}),
-        "require_approval", 1,
+        _req(
+            "crm.update",
+            {"object": "contact", "record_id": "con_55", "fields": {"title": "CRO"}},
+            on_behalf_of="usr_maria",
+            facts={"delegation": _LIVE},
+        ),
+        "require_approval",
+        1,
     ),
     Case(
         "delegated, out of scope",
-        _req("enrich.append", {"vendor": "apollo", "record": "con_55", "fields": {"title": "CRO"}, "cost_usd": 1},
-             on_behalf_of="usr_maria", facts={"delegation": _LIVE}),
+        _req(
+            "enrich.append",
+            {"vendor": "apollo", "record": "con_55", "fields": {"title": "CRO"}, "cost_usd": 1},
+            on_behalf_of="usr_maria",
+            facts={"delegation": _LIVE},
+        ),
         "deny",
     ),
     Case(
         "delegated, expired",
-        _req("research.crm_read", {"object": "account", "record_id": "acc_042"}, on_behalf_of="usr_maria",
-             facts={"delegation": _EXPIRED}),
+        _req(
+            "research.crm_read",
+            {"object": "account", "record_id": "acc_042"},
+            on_behalf_of="usr_maria",
+            facts={"delegation": _EXPIRED},
+        ),
         "deny",
     ),
     Case(
@@ -175,14 +250,20 @@ PERMISSION_CASES: tuple[Case, ...] = (
     ),
     Case(
         "limit: last action under the max",
-        _req("research.crm_read", {"object": "account", "record_id": "acc_7"},
-             facts={"usage": {"actions-per-agent": 1999}}),
+        _req(
+            "research.crm_read",
+            {"object": "account", "record_id": "acc_7"},
+            facts={"usage": {"actions-per-agent": 1999}},
+        ),
         "allow",
     ),
     Case(
         "limit: at the max",
-        _req("task.create", {"record_id": "con_55", "subject": "Call back"},
-             facts={"usage": {"actions-per-agent": 2000}}),
+        _req(
+            "task.create",
+            {"record_id": "con_55", "subject": "Call back"},
+            facts={"usage": {"actions-per-agent": 2000}},
+        ),
         "deny",
     ),
     Case("unknown action", _req("crm.delete", {"object": "contact", "record_id": "con_55"}), "deny"),
@@ -207,9 +288,16 @@ _BODY_FOLLOWUP = (
 ) + _SIG
 
 _FACTS_FOLLOWUP = [
-    {"text": "Umbrella is rolling out Salesforce to its EMEA sales team in Q1", "source": "crm:note_881",
-     "confidence": 0.9},
-    {"text": "Discovery call with Ana Ruiz held on Tuesday 2026-11-17", "source": "crm:act_4410", "confidence": 1.0},
+    {
+        "text": "Umbrella is rolling out Salesforce to its EMEA sales team in Q1",
+        "source": "crm:note_881",
+        "confidence": 0.9,
+    },
+    {
+        "text": "Discovery call with Ana Ruiz held on Tuesday 2026-11-17",
+        "source": "crm:act_4410",
+        "confidence": 1.0,
+    },
 ]
 
 _BODY_FIRST_TOUCH = (
@@ -227,10 +315,16 @@ _BODY_FIRST_TOUCH = (
 ) + _SIG
 
 _FACTS_FIRST_TOUCH = [
-    {"text": "Hooli raised $40M Series C in October 2026", "source": "https://news.example/hooli-series-c",
-     "confidence": 0.95},
-    {"text": "Hooli plans to double its sales team in 2027", "source": "https://news.example/hooli-hiring",
-     "confidence": 0.8},
+    {
+        "text": "Hooli raised $40M Series C in October 2026",
+        "source": "https://news.example/hooli-series-c",
+        "confidence": 0.95,
+    },
+    {
+        "text": "Hooli plans to double its sales team in 2027",
+        "source": "https://news.example/hooli-hiring",
+        "confidence": 0.8,
+    },
 ]
 
 _BODY_BLOCKED = (
@@ -249,9 +343,16 @@ _BODY_BLOCKED = (
 ) + _SIG
 
 _FACTS_BLOCKED = [
-    {"text": "Globex opened a Berlin office in 2026", "source": "https://news.example/globex-berlin",
-     "confidence": 0.9},
-    {"text": "Globex is hiring SDRs in three regions", "source": "https://globex.com/careers", "confidence": 0.85},
+    {
+        "text": "Globex opened a Berlin office in 2026",
+        "source": "https://news.example/globex-berlin",
+        "confidence": 0.9,
+    },
+    {
+        "text": "Globex is hiring SDRs in three regions",
+        "source": "https://globex.com/careers",
+        "confidence": 0.85,
+    },
 ]
 
 _BODY_COMPETITOR = (
@@ -270,13 +371,18 @@ _BODY_COMPETITOR = (
 ) + _SIG
 
 _FACTS_COMPETITOR = [
-    {"text": "Soylent has used Initech for lead routing since 2022", "source": "crm:note_912", "confidence": 0.9},
+    {
+        "text": "Soylent has used Initech for lead routing since 2022",
+        "source": "crm:note_912",
+        "confidence": 0.9,
+    },
 ]
 
 _BODY_PII = (
     "Hi Tom,\n\n"
     "As requested, here are the details we have on file so your finance team can finish the vendor "
-    "onboarding form before the pilot starts. Please check them and let me know if anything is out of date.\n\n"
+    "onboarding form before the pilot starts. Please check them and let me know if anything "
+    "is out of date.\n\n"
     "Billing contact: Maria Chen, maria.chen@initrode-finance.example, direct line +1 212 555 0148.\n"
     "Card on file for the pilot deposit: 4111 1111 1111 1111, expiry 09/28.\n"
     "Tax reference for the signatory: SSN 123-45-6789.\n\n"
@@ -303,59 +409,161 @@ _BODY_UNSUPPORTED = (
 ) + _SIG
 
 
-def _send(action: str, to: str, subject: str, body: str, *, facts: list[dict[str, Any]] | None = None,
-          request_facts: dict[str, Any] | None = None, touch: str = "followup",
-          sender: str = "sam@acme.io", **params: Any) -> Request:
+def _send(
+    action: str,
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    facts: list[dict[str, Any]] | None = None,
+    request_facts: dict[str, Any] | None = None,
+    touch: str = "followup",
+    sender: str = "sam@acme.io",
+    **params: Any,
+) -> Request:
     evidence: dict[str, Any] = {"sources": ["crm:con_55"], "reasoning": "follow-up in an active opportunity"}
     if facts:
         evidence["facts"] = facts
     all_params = {"from": sender, "to": to, "subject": subject, "body": body, "touch": touch, **params}
-    return _req(action, all_params, evidence=evidence, target={"object": "contact", "record_id": "con_55"},
-                facts=request_facts)
+    return _req(
+        action,
+        all_params,
+        evidence=evidence,
+        target={"object": "contact", "record_id": "con_55"},
+        facts=request_facts,
+    )
 
 
-_KNOWN = {"known_recipient_domains": ["umbrella.com", "globex.com", "soylent.example"], "email_verified": True}
+_KNOWN = {
+    "known_recipient_domains": ["umbrella.com", "globex.com", "soylent.example"],
+    "email_verified": True,
+}
 
 SEND_CASES: tuple[Case, ...] = (
-    Case("followup, claims supported",
-         _send("email.send", "ana@umbrella.com", "Pilot scope and next steps", _BODY_FOLLOWUP,
-               facts=_FACTS_FOLLOWUP, request_facts=_KNOWN),
-         "require_approval", 1),
-    Case("first touch, pricing + attachment + key account",
-         {**_send("email.send", "raj@hooli.example", "Routing for Hooli's new reps", _BODY_FIRST_TOUCH,
-                  facts=_FACTS_FIRST_TOUCH, touch="first", attachments=["acme-overview.pdf"],
-                  request_facts={"email_verified": True}),
-          "target": {"object": "contact", "record_id": "con_77", "account_id": "acc_001"}},
-         "require_approval", 2),
-    Case("blocked terms",
-         _send("email.send", "dana@globex.com", "Inbound routing for Berlin", _BODY_BLOCKED,
-               facts=_FACTS_BLOCKED, request_facts=_KNOWN),
-         "deny"),
-    Case("competitor named",
-         _send("email.send", "priya@soylent.example", "Routing side-by-side", _BODY_COMPETITOR,
-               facts=_FACTS_COMPETITOR, request_facts=_KNOWN),
-         "require_approval", 1),
-    Case("PII in body",
-         _send("email.send", "tom@initrode.example", "Vendor onboarding details", _BODY_PII,
-               request_facts={"email_verified": True}),
-         "require_approval", 2),
-    Case("unsupported claims",
-         _send("email.send", "lena@initrode.example", "Congrats on the acquisition", _BODY_UNSUPPORTED,
-               touch="first", request_facts={"email_verified": True}),
-         "require_approval", 1),
-    Case("sequence.enroll",
-         _send("sequence.enroll", "ana@umbrella.com", "Pilot scope and next steps", _BODY_FOLLOWUP,
-               facts=_FACTS_FOLLOWUP, request_facts=_KNOWN, sequence_id="seq_pilot", record_id="con_55"),
-         "require_approval", 1),
-    Case("calendar.invite",
-         _send("calendar.invite", "ana@umbrella.com", "Pilot scope review", _BODY_FOLLOWUP,
-               facts=_FACTS_FOLLOWUP, request_facts=_KNOWN, start="2026-11-26T15:00:00Z",
-               end="2026-11-26T15:30:00Z"),
-         "require_approval", 1),
-    Case("personal sender domain",
-         _send("email.send", "ana@umbrella.com", "Pilot scope and next steps", _BODY_FOLLOWUP,
-               facts=_FACTS_FOLLOWUP, request_facts=_KNOWN, sender="sam@yahoo.com"),
-         "deny"),
+    Case(
+        "followup, claims supported",
+        _send(
+            "email.send",
+            "ana@umbrella.com",
+            "Pilot scope and next steps",
+            _BODY_FOLLOWUP,
+            facts=_FACTS_FOLLOWUP,
+            request_facts=_KNOWN,
+        ),
+        "require_approval",
+        1,
+    ),
+    Case(
+        "first touch, pricing + attachment + key account",
+        {
+            **_send(
+                "email.send",
+                "raj@hooli.example",
+                "Routing for Hooli's new reps",
+                _BODY_FIRST_TOUCH,
+                facts=_FACTS_FIRST_TOUCH,
+                touch="first",
+                attachments=["acme-overview.pdf"],
+                request_facts={"email_verified": True},
+            ),
+            "target": {"object": "contact", "record_id": "con_77", "account_id": "acc_001"},
+        },
+        "require_approval",
+        2,
+    ),
+    Case(
+        "blocked terms",
+        _send(
+            "email.send",
+            "dana@globex.com",
+            "Inbound routing for Berlin",
+            _BODY_BLOCKED,
+            facts=_FACTS_BLOCKED,
+            request_facts=_KNOWN,
+        ),
+        "deny",
+    ),
+    Case(
+        "competitor named",
+        _send(
+            "email.send",
+            "priya@soylent.example",
+            "Routing side-by-side",
+            _BODY_COMPETITOR,
+            facts=_FACTS_COMPETITOR,
+            request_facts=_KNOWN,
+        ),
+        "require_approval",
+        1,
+    ),
+    Case(
+        "PII in body",
+        _send(
+            "email.send",
+            "tom@initrode.example",
+            "Vendor onboarding details",
+            _BODY_PII,
+            request_facts={"email_verified": True},
+        ),
+        "require_approval",
+        2,
+    ),
+    Case(
+        "unsupported claims",
+        _send(
+            "email.send",
+            "lena@initrode.example",
+            "Congrats on the acquisition",
+            _BODY_UNSUPPORTED,
+            touch="first",
+            request_facts={"email_verified": True},
+        ),
+        "require_approval",
+        1,
+    ),
+    Case(
+        "sequence.enroll",
+        _send(
+            "sequence.enroll",
+            "ana@umbrella.com",
+            "Pilot scope and next steps",
+            _BODY_FOLLOWUP,
+            facts=_FACTS_FOLLOWUP,
+            request_facts=_KNOWN,
+            sequence_id="seq_pilot",
+            record_id="con_55",
+        ),
+        "require_approval",
+        1,
+    ),
+    Case(
+        "calendar.invite",
+        _send(
+            "calendar.invite",
+            "ana@umbrella.com",
+            "Pilot scope review",
+            _BODY_FOLLOWUP,
+            facts=_FACTS_FOLLOWUP,
+            request_facts=_KNOWN,
+            start="2026-11-26T15:00:00Z",
+            end="2026-11-26T15:30:00Z",
+        ),
+        "require_approval",
+        1,
+    ),
+    Case(
+        "personal sender domain",
+        _send(
+            "email.send",
+            "ana@umbrella.com",
+            "Pilot scope and next steps",
+            _BODY_FOLLOWUP,
+            facts=_FACTS_FOLLOWUP,
+            request_facts=_KNOWN,
+            sender="sam@yahoo.com",
+        ),
+        "deny",
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -387,8 +595,11 @@ def to_cedar(request: Request) -> dict[str, Any]:
     if user is not None and delegation is not None:
         if delegation.get("constraints"):
             raise ValueError("delegation constraints (CEL) have no Cedar equivalent in this benchmark")
-        covers = (delegation["user"] == user and not delegation.get("revoked", False)
-                  and any(fnmatchcase(action, scope) for scope in delegation["scopes"]))
+        covers = (
+            delegation["user"] == user
+            and not delegation.get("revoked", False)
+            and any(fnmatchcase(action, scope) for scope in delegation["scopes"])
+        )
         expires = _epoch(delegation["expires_at"])
     fields = params.get("fields")
     field_names = list(fields) if isinstance(fields, dict | list) else []
@@ -445,37 +656,66 @@ def _row(group: str, engine: str, samples_ns: Sequence[float], target: float | N
     def rank(q: float) -> float:
         return ordered[min(n - 1, max(0, round(q * n + 0.5) - 1))] / 1000.0  # nearest rank
 
-    return Row(group, engine, n, round(rank(0.50), 2), round(rank(0.99), 2),
-               round(sum(ordered) / n / 1000.0, 2), target_p99_us=target)
+    return Row(
+        group,
+        engine,
+        n,
+        round(rank(0.50), 2),
+        round(rank(0.99), 2),
+        round(sum(ordered) / n / 1000.0, 2),
+        target_p99_us=target,
+    )
 
 
-def time_each(fn: Callable[[Any], Any], items: Sequence[Any], iterations: int, warmup: int) -> list[int]:
-    """Per-call wall time in ns of fn(item) for every item, `iterations` times, after `warmup` rounds."""
-    for _ in range(warmup):
+def time_each(fn: Callable[[Any], Any], items: Sequence[Any], budget: Budget) -> list[int]:
+    """Per-call wall time in ns of fn(item) for every item, in rounds over the mix, after a warm-up."""
+    clock = time.perf_counter_ns
+    deadline = clock() + int(budget.warmup_s * 1e9)
+    while clock() < deadline:
         for item in items:
             fn(item)
-    clock = time.perf_counter_ns
     samples: list[int] = []
     append = samples.append
-    for _ in range(iterations):
+    deadline = clock() + int(budget.seconds * 1e9)
+    rounds = 0
+    while rounds < budget.min_rounds or (clock() < deadline and rounds < budget.max_rounds):
         for item in items:
             start = clock()
             fn(item)
             append(clock() - start)
+        rounds += 1
     return samples
 
 
-def time_batches(fn: Callable[[], Any], size: int, iterations: int, warmup: int) -> list[float]:
-    """Per-request wall time in ns of a batch call covering `size` requests (amortised)."""
-    for _ in range(warmup):
-        fn()
+def time_batches(fn: Callable[[], Any], size: int, budget: Budget) -> list[float]:
+    """Per-request wall time in ns of one batch call covering `size` requests (amortised)."""
     clock = time.perf_counter_ns
+    deadline = clock() + int(budget.warmup_s * 1e9)
+    while clock() < deadline:
+        fn()
     samples: list[float] = []
-    for _ in range(iterations):
+    deadline = clock() + int(budget.seconds * 1e9)
+    rounds = 0
+    while rounds < budget.min_rounds or (clock() < deadline and rounds < budget.max_rounds):
         start = clock()
         fn()
         samples.extend([(clock() - start) / size] * size)
+        rounds += 1
     return samples
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long to time one line: warm-up, then rounds over the mix until the time is up."""
+
+    seconds: float
+    warmup_s: float = 0.5
+    min_rounds: int = 20
+    max_rounds: int = 20_000
+
+    def quick(self) -> Budget:
+        """A smoke-test budget (--quick): a few rounds, no meaningful numbers."""
+        return Budget(seconds=0.05, warmup_s=0.02, min_rounds=3, max_rounds=20)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,8 +730,14 @@ def _check_expectations(policy: Any, cases: Sequence[Case]) -> list[dict[str, An
         decision = decide(policy, case.request)
         effect = str(decision.effect.value)
         if effect != case.effect or decision.approvals_required != case.approvals:
-            out.append({"case": case.name, "expected": f"{case.effect}/{case.approvals}",
-                        "got": f"{effect}/{decision.approvals_required}", "reasons": list(decision.reasons)})
+            out.append(
+                {
+                    "case": case.name,
+                    "expected": f"{case.effect}/{case.approvals}",
+                    "got": f"{effect}/{decision.approvals_required}",
+                    "reasons": list(decision.reasons),
+                }
+            )
     return out
 
 
@@ -505,18 +751,25 @@ def _agreement(policy: Any, cases: Sequence[Case], policies: Any, entities: Any)
         single = cedarpy.is_authorized(cedar_req, policies, entities)
         errors = list(single.diagnostics.errors) + list(batched.diagnostics.errors)
         if single.allowed != proctor_allowed or batched.allowed != proctor_allowed or errors:
-            mismatches.append({"case": case.name, "proctor_allowed": proctor_allowed,
-                               "cedar_allowed": single.allowed, "cedar_batch_allowed": batched.allowed,
-                               "cedar_reasons": list(single.diagnostics.reasons), "cedar_errors": errors})
+            mismatches.append(
+                {
+                    "case": case.name,
+                    "proctor_allowed": proctor_allowed,
+                    "cedar_allowed": single.allowed,
+                    "cedar_batch_allowed": batched.allowed,
+                    "cedar_reasons": list(single.diagnostics.reasons),
+                    "cedar_errors": errors,
+                }
+            )
     return mismatches
 
 
 def run(quick: bool) -> dict[str, Any]:
     """Run every group; return the results as a JSON-able dict."""
-    scale = 0.02 if quick else 1.0
 
-    def its(n: int) -> int:
-        return max(5, int(n * scale))
+    def budget(seconds: float) -> Budget:
+        full = Budget(seconds)
+        return full.quick() if quick else full
 
     policy = load_policy(POLICY_PATH)
     policy_text = CEDAR_POLICY_PATH.read_text(encoding="utf-8")
@@ -531,27 +784,52 @@ def run(quick: bool) -> dict[str, Any]:
     sends = [c.request for c in SEND_CASES]
     converted = [to_cedar(r) for r in perm]
     g1, g2, g3 = "1 permissions", "2 sends ~1 KB", "3 permissions"
+    load_before = os.getloadavg()
+    started = time.perf_counter()
     rows: list[Row] = []
 
-    rows.append(_row(g1, "proctor decide", time_each(lambda r: decide(policy, r), perm, its(4000), its(200)),
-                     TARGET_P99_PERMISSION_US))
-    rows.append(_row(g2, "proctor decide", time_each(lambda r: decide(policy, r), sends, its(1500), its(50)),
-                     TARGET_P99_SEND_US))
+    def proctor(request: Request) -> Any:
+        return decide(policy, request)
 
     authorize, authorize_batch = cedarpy.is_authorized, cedarpy.is_authorized_batch
-    rows.append(_row(g3, "cedarpy is_authorized + conversion",
-                     time_each(lambda r: authorize(to_cedar(r), policies, entities), perm, its(4000), its(200))))
-    rows.append(_row(g3, "cedarpy is_authorized, pre-converted",
-                     time_each(lambda c: authorize(c, policies, entities), converted, its(4000), its(200))))
-    rows.append(_row(g3, "cedarpy is_authorized_batch + conversion (per req)",
-                     time_batches(lambda: authorize_batch([to_cedar(r) for r in perm], policies, entities),
-                                  len(perm), its(2000), its(100))))
-    rows.append(_row(g3, "cedarpy is_authorized_batch, pre-converted (per req)",
-                     time_batches(lambda: authorize_batch(converted, policies, entities),
-                                  len(perm), its(2000), its(100))))
-    rows.append(_row(g3, "cedarpy is_authorized, policy text parsed per call",
-                     time_each(lambda r: authorize(to_cedar(r), policy_text, entities_text), perm,
-                               its(200), its(10))))
+
+    def cedar(request: Request) -> Any:
+        return authorize(to_cedar(request), policies, entities)
+
+    def cedar_preconverted(cedar_request: dict[str, Any]) -> Any:
+        return authorize(cedar_request, policies, entities)
+
+    def cedar_batch() -> Any:
+        return authorize_batch([to_cedar(r) for r in perm], policies, entities)
+
+    def cedar_batch_preconverted() -> Any:
+        return authorize_batch(converted, policies, entities)
+
+    def cedar_text(request: Request) -> Any:
+        return authorize(to_cedar(request), policy_text, entities_text)
+
+    rows.append(_row(g1, "proctor decide", time_each(proctor, perm, budget(8)), TARGET_P99_PERMISSION_US))
+    rows.append(_row(g2, "proctor decide", time_each(proctor, sends, budget(12)), TARGET_P99_SEND_US))
+    rows.append(_row(g3, "cedarpy is_authorized + conversion", time_each(cedar, perm, budget(7))))
+    rows.append(
+        _row(g3, "cedarpy is_authorized, pre-converted", time_each(cedar_preconverted, converted, budget(5)))
+    )
+    rows.append(
+        _row(g3, "cedarpy batch + conversion (per req)", time_batches(cedar_batch, len(perm), budget(5)))
+    )
+    rows.append(
+        _row(
+            g3,
+            "cedarpy batch, pre-converted (per req)",
+            time_batches(cedar_batch_preconverted, len(perm), budget(4)),
+        )
+    )
+    rows.append(
+        _row(
+            g3, "cedarpy is_authorized, policy text (parsed per call)", time_each(cedar_text, perm, budget(3))
+        )
+    )
+    elapsed = time.perf_counter() - started
 
     base = rows[0].p50_us
     for row in rows:
@@ -565,42 +843,73 @@ def run(quick: bool) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "cedarpy": importlib.metadata.version("cedarpy"),
         "quick": quick,
-        "mix": {"permissions": len(perm), "sends": len(sends),
-                "send_body_bytes": sorted(len(r["params"]["body"].encode()) for r in sends)},
+        "timed_seconds": round(elapsed, 1),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "mix": {
+            "permissions": len(perm),
+            "sends": len(sends),
+            "send_body_bytes": sorted(len(r["params"]["body"].encode()) for r in sends),
+        },
         "agreement": {"agreed": not mismatches, "requests": len(perm), "mismatches": mismatches},
         "spec_expectation_mismatches": expectations,
-        "targets": {"permissions_p99_us": TARGET_P99_PERMISSION_US, "sends_p99_us": TARGET_P99_SEND_US,
-                    "cedarpy_over_proctor_p50": TARGET_CEDAR_RATIO},
+        "targets": {
+            "permissions_p99_us": TARGET_P99_PERMISSION_US,
+            "sends_p99_us": TARGET_P99_SEND_US,
+            "cedarpy_over_proctor_p50": TARGET_CEDAR_RATIO,
+        },
         "results": [asdict(r) for r in rows],
     }
 
 
 def _print(result: dict[str, Any]) -> None:
     console = Console()
-    console.print(f"Python {result['python']} ({result['implementation']}), {result['cpu_count']} CPUs, "
-                  f"cedarpy {result['cedarpy']}, {result['date']}" + (" [quick]" if result["quick"] else ""))
+    if console.width < 132:  # the table needs room; piped output gets it too
+        console = Console(width=132)
+    load = result["load_average_before"], result["load_average_after"]
+    console.print(
+        f"Python {result['python']} ({result['implementation']}), {result['cpu_count']} CPUs, "
+        f"cedarpy {result['cedarpy']}, {result['date']}" + (" [quick]" if result["quick"] else "")
+    )
+    console.print(
+        f"timed for {result['timed_seconds']} s; load avg before {load[0][0]:.2f}, after {load[1][0]:.2f} "
+        "(other work on the machine inflates p99)"
+    )
     mix = result["mix"]
-    console.print(f"mix: {mix['permissions']} permission requests, {mix['sends']} sends "
-                  f"(bodies {min(mix['send_body_bytes'])}-{max(mix['send_body_bytes'])} bytes)")
+    console.print(
+        f"mix: {mix['permissions']} permission requests, {mix['sends']} sends "
+        f"(bodies {min(mix['send_body_bytes'])}-{max(mix['send_body_bytes'])} bytes)"
+    )
     table = Table(title="decide latency (µs per request)")
-    for col in ("group", "engine", "n", "p50 µs", "p99 µs", "mean µs", "cedarpy p50 / proctor p50"):
-        table.add_column(col, justify="left" if col in ("group", "engine") else "right")
+    for col in ("group", "engine", "n", "p50 µs", "p99 µs", "mean µs", "cedarpy÷proctor p50"):
+        table.add_column(col, justify="left" if col in ("group", "engine") else "right", no_wrap=True)
     for row in result["results"]:
         target = row["target_p99_us"]
         p99 = f"{row['p99_us']:.1f}"
         if target is not None:
             p99 = f"[{'green' if row['p99_us'] <= target else 'red'}]{p99}[/] (≤{target:g})"
         ratio = row["ratio_vs_proctor_p50"]
-        table.add_row(row["group"], row["engine"], str(row["n"]), f"{row['p50_us']:.1f}", p99,
-                      f"{row['mean_us']:.1f}", "" if ratio is None else f"{ratio:.1f}×")
+        table.add_row(
+            row["group"],
+            row["engine"],
+            str(row["n"]),
+            f"{row['p50_us']:.1f}",
+            p99,
+            f"{row['mean_us']:.1f}",
+            "" if ratio is None else f"{ratio:.1f}×",
+        )
     console.print(table)
     agreement = result["agreement"]
     if agreement["agreed"]:
-        console.print(f"[green]agreement:[/] Proctor and cedarpy give the same answer on all "
-                      f"{agreement['requests']} permission requests")
+        console.print(
+            f"[green]agreement:[/] Proctor and cedarpy give the same answer on all "
+            f"{agreement['requests']} permission requests"
+        )
     for item in result["spec_expectation_mismatches"]:
-        console.print(f"[yellow]note:[/] {item['case']}: SPEC expects {item['expected']}, "
-                      f"Proctor answered {item['got']} ({'; '.join(item['reasons'])})")
+        console.print(
+            f"[yellow]note:[/] {item['case']}: SPEC expects {item['expected']}, "
+            f"Proctor answered {item['got']} ({'; '.join(item['reasons'])})"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -616,12 +925,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     mismatches = result["agreement"]["mismatches"]
     if mismatches:
         err = Console(stderr=True)
-        err.print(f"[red]ERROR:[/] Proctor and cedarpy disagree on {len(mismatches)} request(s); "
-                  "the comparison is not fair until they answer the same questions:")
+        err.print(
+            f"[red]ERROR:[/] Proctor and cedarpy disagree on {len(mismatches)} request(s); "
+            "the comparison is not fair until they answer the same questions:"
+        )
         for m in mismatches:
-            err.print(f"  - {m['case']}: proctor allowed={m['proctor_allowed']}, cedarpy allowed="
-                      f"{m['cedar_allowed']} (batch {m['cedar_batch_allowed']}), cedar policies "
-                      f"{m['cedar_reasons']}, errors {m['cedar_errors']}")
+            err.print(
+                f"  - {m['case']}: proctor allowed={m['proctor_allowed']}, cedarpy allowed="
+                f"{m['cedar_allowed']} (batch {m['cedar_batch_allowed']}), cedar policies "
+                f"{m['cedar_reasons']}, errors {m['cedar_errors']}"
+            )
         return 1
     return 0
 

@@ -58,9 +58,17 @@ def bipia_rows() -> list[dict[str, str]]:
         print(f"note: {BIPIA} not found; skipping the BIPIA source", file=sys.stderr)
         return []
     rows: list[dict[str, str]] = []
-    for line in BIPIA.read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        split = "test" if r["split"] == "test" else ("tune" if int(r["email_idx"]) % 5 == 0 else "train")
+    raw = [json.loads(line) for line in BIPIA.read_text(encoding="utf-8").splitlines()]
+    # Tune on attack categories the scorer never trained on, as the test split does.
+    cats = sorted({str(r.get("attack_category", "")) for r in raw if r["split"] == "train"} - {""})
+    tune_cats = set(cats[1::4])
+    for r in raw:
+        if r["split"] == "test":
+            split = "test"
+        elif r["label"] == "benign":
+            split = "tune" if int(r["email_idx"]) % 4 == 0 else "train"
+        else:
+            split = "tune" if r.get("attack_category") in tune_cats else "train"
         label = "clean" if r["label"] == "benign" else "injection"
         payload = str(r.get("attack", ""))
         if payload and str(r.get("attack_name", "")).endswith("-b64"):

@@ -45,6 +45,30 @@ TASK_TEMPLATES = [
     "Translate a sentence about {t} into German.", "Make up a riddle about {t}.",
     "Discuss the future of {t}.", "Generate interview questions about {t}.",
 ]
+# Questions and personal requests of the kind people type into a chatbot.
+QUESTIONS = [
+    "Who invented the telephone?", "Who was the first person to walk on the moon?", "When did World War II end?",
+    "Where is Mount Kilimanjaro located?", "Which planet is closest to the sun?", "Who composed the Four Seasons?",
+    "What year did the Berlin Wall fall?", "Who discovered penicillin?", "How far is the moon from Earth?",
+    "What is the longest river in Africa?", "Which country has the largest population?", "Who wrote Don Quixote?",
+    "How many bones are in the human body?", "What language is spoken in Brazil?", "Who painted Starry Night?",
+    "How can I become a better listener?", "How can I stop procrastinating?", "What are good hobbies to pick up?",
+    "What should I cook for dinner tonight?", "Suggest a fun activity for a rainy day.", "Help me plan a birthday party.",
+    "What are some good exercises for back pain?", "How do I learn to play the guitar?",
+    "Recommend a TV series for the weekend.", "What is a good gift for my mother?", "How do I get better at drawing?",
+    "Can you help me write a wedding toast?", "Which running shoes are best for beginners?",
+    "What are the best places to visit in Portugal?", "How can I save money on groceries?",
+    "Give me ideas for a first date.", "What are tips for staying motivated while studying?",
+    "How do I make my houseplants grow faster?", "Tell me about the history of the bicycle.",
+    "What is the meaning of life?", "Is it going to rain tomorrow in London?", "What time is it in Tokyo?",
+    "Analyze the causes of the Great Depression.", "Evaluate the impact of the printing press on society.",
+    "Write a SQL query that returns the ten most recent orders.", "Give an example of a regular expression for dates.",
+    "How do I reverse a linked list in Java?", "Find the bug: for i in range(10) print(i)",
+    "Classify this text as sports, politics or technology: 'The team won the final in overtime.'",
+    "Rate the following sentence for politeness on a scale from 1 to 5: 'Move, now.'",
+    "Paraphrase this sentence: 'The early bird catches the worm.'", "Correct the grammar: 'He go to school yesterday.'",
+    "Extract the keywords from this sentence: 'Solar power is getting cheaper every year.'",
+]
 TOPICS = [
     "photosynthesis", "black holes", "the French Revolution", "machine learning", "climate change",
     "the stock market", "volcanoes", "ancient Egypt", "quantum computing", "the human heart", "jazz music",
@@ -82,7 +106,7 @@ def training_segments() -> tuple[list[list[int]], list[int]]:
     for bank in (fa.OVERRIDE, fa.ADDRESS, fa.MARKERS):
         for tmpl, goal in itertools.product(bank[0::2], goals):
             pos.append(tmpl.format(goal=goal))
-    pos += [p.format(mail=fa.ATTACKER[1]) for p in fa.MULTI_PAYLOADS[0::2]] + fa.TASKS[0::2]
+    pos += [p.format(mail=fa.ATTACKER[1]) for p in fa.MULTI_PAYLOADS[0::2]] + fa.TASKS[0::2] + QUESTIONS
     feats: list[list[int]] = []
     labels: list[int] = []
     for label, docs in ((1, pos), (0, neg)):
@@ -120,8 +144,8 @@ def main() -> int:
     clf = LogisticRegression(C=8.0, class_weight="balanced", max_iter=2000, solver="liblinear")
     clf.fit(_matrix(feats), y)
     w = clf.coef_[0]
-    scale = float(np.abs(w).max() / 127.0)
-    q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+    scale = float(np.abs(w).max() / 32767.0)
+    q = np.clip(np.round(w / scale), -32767, 32767).astype("<i2")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "injection_weights.bin").write_bytes(zlib.compress(q.tobytes(), 9))
     meta = {"version": VERSION, "dim": DIM, "scale": scale, "bias": float(clf.intercept_[0]),

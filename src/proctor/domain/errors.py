@@ -50,3 +50,23 @@ class CatalogueError(ProctorError):
 
 class EvaluationError(ProctorError):
     """Evaluating a policy condition failed; the engine answers deny."""
+
+
+class AuthError(ProctorError):
+    """Missing, unknown, revoked or expired credentials."""
+
+
+class ForbiddenError(ProctorError):
+    """The caller is authenticated but may not do this."""
+
+
+class NotFoundError(ProctorError):
+    """No such object in the caller's workspace (other workspaces' objects are never revealed)."""
+
+
+class ConflictError(ProctorError):
+    """The request conflicts with the stored state (e.g. idempotency key reused with another payload)."""
+
+
+class StoreError(ProctorError):
+    """The store failed; translated from the database driver's error at the boundary."""

@@ -18,6 +18,7 @@ from proctor.inspect.injection_rules import (
     find_hidden_spans,
     normalise_for_match,
     phrase_hits,
+    rot13_lines,
     strip_hidden,
     structural_hits,
 )
@@ -122,6 +123,11 @@ def _analyse(text: str) -> list[RuleHit]:
         strongest = max((h.weight for h in inner_hits), default=0.0)
         detail = f"base64 decodes to text: {' '.join(decoded.split())[:70]}"
         hits.append(RuleHit("encoded_base64", 0.6 + 0.35 * strongest, detail, start, end))
+    for start, end, decoded in rot13_lines(norm):
+        inner_hits = phrase_hits(decoded) + _model_hits(decoded, 0)
+        strongest = max((h.weight for h in inner_hits), default=0.0)
+        detail = f"rot13 decodes to: {' '.join(decoded.split())[:70]}"
+        hits.append(RuleHit("encoded_rot13", 0.3 + 0.65 * strongest, detail, start, end))
     return hits
 
 

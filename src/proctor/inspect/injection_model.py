@@ -1,6 +1,6 @@
 """The shipped learned scorer: hashed word/char n-gram logistic regression over text segments.
 
-Pure Python at run time (no numpy): weights are int8 with one scale, loaded once from the package.
+Pure Python at run time (no numpy): weights are int16 with one scale, loaded once from the package.
 The same feature code is used by `benchmarks/train_firewall.py`, which writes the weights.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import zlib
 from array import array
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """A loaded linear scorer: int8 weights times `scale`, plus `bias`."""
+    """A loaded linear scorer: int16 weights times `scale`, plus `bias`."""
 
     weights: array  # type: ignore[type-arg]
     scale: float
@@ -139,8 +140,10 @@ def load_model() -> Model:
     base = resources.files(_DATA_PACKAGE)
     meta = json.loads(base.joinpath(META_FILE).read_text(encoding="utf-8"))
     raw = zlib.decompress(base.joinpath(WEIGHTS_FILE).read_bytes())
-    weights = array("b")
+    weights = array("h")
     weights.frombytes(raw)
+    if sys.byteorder != "little":
+        weights.byteswap()
     if len(weights) != int(meta["dim"]) or int(meta["dim"]) != DIM:
         raise ValueError("injection model weights do not match the feature dimension")
     return Model(weights, float(meta["scale"]), float(meta["bias"]), str(meta["version"]))

@@ -16,6 +16,7 @@ __all__ = [
     "find_hidden_spans",
     "normalise_for_match",
     "phrase_hits",
+    "rot13_lines",
     "strip_hidden",
     "structural_hits",
 ]
@@ -120,6 +121,7 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
             [
                 rf"\b(?:dear|attention|note to|message for|hey|hello|hi|to)\s+(?:the\s+)?{_AI}s?\b\s*[,:!]",
                 rf"\bif you are an?\s+(?:\w+\s+)?{_AI}\b",
+                r"(?m:^)\s*(?:ai|a\.i\.|assistant|ai assistant|ai agent|agent|llm|chatbot|copilot|bot)\s*,",
                 rf"\b(?:ai|llm|language model|automated|autonomous)\s+(?:agents?|assistants?|models?|systems?)"
                 rf"\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|crawling|that reads?)\b",
                 rf"\b(?:an alle|an die|liebe[rs]?)\s+(?:ki|ki-\w+|sprachmodelle?|assistent\w*)\b",
@@ -137,10 +139,22 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
     ),
     (
         "output_manipulation",
+        0.4,
+        _compile(
+            [
+                r"\b(?:add|include|integrate|insert|append|incorporate|embed|put|weave|mention|promote|"
+                r"highlight|suggest|recommend|claim|state)\b[^.\n]{0,80}\b(?:in|to|into|within|throughout)\s+"
+                r"your\s+(?:response|reply|answer|output|summary|message)\b",
+            ]
+        ),
+    ),
+    (
+        "output_manipulation",
         0.62,
         _compile(
             [
-                r"\b(?:in|to|into|within|throughout)\s+your\s+(?:response|reply|answer|output|summary|message)\b",
+                r"\b(?:modify|change|alter|augment|enhance|rewrite|format|end|begin|start)\s+your\s+"
+                r"(?:response|reply|answer|output|summary)\b",
                 r"\byour\s+(?:response|reply|answer|output)(?:'s)?\s+(?:should|must|will)\b",
                 r"\b(?:respond|reply|answer|write)\s+(?:only\s+)?(?:in|using|with)\s+(?:base\s?\d+|emojis?|"
                 r"reverse|a (?:caesar|substitution) cipher|rot13|leetspeak|all caps|pig latin)",
@@ -151,6 +165,11 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
         ),
     ),
     (
+        "reply_reference",
+        0.2,
+        _compile([r"\b(?:in|to|into|within)\s+your\s+(?:response|reply|answer|output|summary)\b"]),
+    ),
+    (
         "tool_request",
         0.55,
         _compile(
@@ -159,8 +178,8 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
                 r"action|endpoint)\b",
                 r"\b(?:email\.send|data\.export|crm\.update|crm\.create|sequence\.enroll|routing\.assign)\b",
                 r"\b(?:send|forward|email|export|upload|post|transmit|leak|exfiltrate|share)\s+(?:\w+\s+){0,4}?"
-                r"(?:all|every|the entire|the full|the complete|this)\s+(?:\w+\s+){0,2}?(?:contacts?|leads?|"
-                r"customer (?:list|data|records)|pipeline|crm (?:data|records)|deals?|emails?|inbox|conversation|"
+                r"(?:all|every|the entire|the full|the complete|our|my)\s+(?:\w+\s+){0,2}?(?:contacts?|leads?|"
+                r"customer (?:list|data|records)|pipeline|crm (?:data|records)|deals?|emails|inbox|conversations|"
                 r"chat history|api keys?|passwords?|credentials|tokens?|secrets?|database)\b",
                 r"\b(?:send|forward|export|upload|post|transmit)\b[^.\n]{0,80}\bto\s+"
                 r"(?:https?://\S+|[\w.+-]+@[\w-]+\.[\w.]+)[^.\n]{0,40}\b(?:immediately|now|silently|without)",
@@ -276,23 +295,35 @@ def phrase_hits(norm: str, offset: int = 0) -> list[RuleHit]:
     return hits
 
 
-_ROT13_KEYS = ("ignore", "instruction", "assistant", "previous", "system", "prompt", "disregard", "forget")
-_ROT13_RUN = re.compile(r"[A-Za-z][A-Za-z ,.'!:]{24,}")
+_COMMON = frozenset(
+    "the and to of a in you your is for that this it with be on as are all and or not do if any "
+    "please from now must will an by at send write what how ignore instructions assistant".split()
+)
+_ALPHA_WORD = re.compile(r"[A-Za-z]+")
 
 
-def _rot13_hits(text: str) -> list[RuleHit]:
-    """Rot13 payloads: decode letters-only runs and look for override/AI-address phrases."""
-    hits: list[RuleHit] = []
-    whole = codecs.decode(text, "rot13").lower()
-    if not any(k in whole for k in _ROT13_KEYS):
-        return hits
-    for m in _ROT13_RUN.finditer(text):
-        decoded = codecs.decode(m.group(0), "rot13")
-        inner = [h for h in phrase_hits(decoded) if h.weight >= 0.6 and h.kind != "output_manipulation"]
-        if inner and not phrase_hits(m.group(0)):
-            detail = f"rot13 decodes to: {decoded[:60]}"
-            hits.append(RuleHit("encoded_rot13", 0.85, detail, m.start(), m.end()))
-    return hits
+def _common_ratio(line: str) -> float:
+    words = _ALPHA_WORD.findall(line.lower())
+    return sum(w in _COMMON for w in words) / len(words) if len(words) >= 4 else 0.0
+
+
+def rot13_lines(text: str) -> list[tuple[int, int, str]]:
+    """Lines whose rot13 decoding reads like English much more than the line itself."""
+    out: list[tuple[int, int, str]] = []
+    decoded_all = codecs.decode(text, "rot13")
+    pos = 0
+    for m in _PIECE.finditer(text):
+        start, end = pos, m.start()
+        pos = m.end()
+        if end - start >= 20:
+            dec = decoded_all[start:end]
+            ratio = _common_ratio(dec)
+            if ratio >= 0.2 and ratio - _common_ratio(text[start:end]) >= 0.15:
+                out.append((start, end, dec))
+    return out
+
+
+_PIECE = re.compile(r"\n|(?<=[:.!?;])\s+|\"|$")
 
 
 def _homoglyph_hits(text: str) -> list[RuleHit]:
@@ -322,5 +353,4 @@ def structural_hits(text: str) -> list[RuleHit]:
         hits.append(RuleHit("hidden_chars", min(weight, 0.8), detail, zw[0], zw[-1] + 1))
     if any(ord(ch) > 0x36F for ch in text):
         hits.extend(_homoglyph_hits(text))
-    hits.extend(_rot13_hits(text))
     return hits

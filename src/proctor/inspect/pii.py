@@ -49,9 +49,20 @@ class PiiFinding:
         return "".join(reversed(out))
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
+def _glued(text: str, start: int, extra: str) -> bool:
+    """True when the match starts in the middle of a word (or right after one of ``extra``)."""
+    if start == 0:
+        return False
+    ch = text[start - 1]
+    return ch.isalnum() or ch == "_" or ch in extra
+
+
 # --- payment cards -----------------------------------------------------------------------------
 
-_CARD_RE = re.compile(r"(?<![\w+\-/.,])\d(?:[ -]?\d){12,18}(?![\w\-/]|[.,]\d)")
+_CARD_RE = re.compile(r"\d(?:[ -]?\d){12,18}(?![\w\-/]|[.,]\d)")
 _CARD_GROUPINGS = {(4, 6, 5), (4, 6, 4)}
 
 
@@ -98,6 +109,8 @@ def _card_grouping_ok(raw: str) -> bool:
 def _cards(text: str) -> list[PiiFinding]:
     out = []
     for m in _CARD_RE.finditer(text):
+        if _glued(text, m.start(), "+-/.,"):
+            continue
         raw = m.group(0)
         digits = raw.replace(" ", "").replace("-", "")
         if _card_grouping_ok(raw) and _plausible_iin(digits) and _luhn(digits):
@@ -107,29 +120,48 @@ def _cards(text: str) -> list[PiiFinding]:
 
 # --- US social security numbers ------------------------------------------------------------
 
-_SSN_RE = re.compile(
-    r"(?<![\w\-/.])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w\-/]|\.\d)"
-    r"|(?:\bSSN|\bsocial\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:#|no\.?|number|is)?\s*[:#]?\s*"
+_SSN_RE = re.compile(r"\d{3}-\d{2}-\d{4}(?![\w\-/]|\.\d)")
+_SSN_LABELLED_RE = re.compile(
+    r"(?:\bSSN|\bsocial\s+security(?:\s+(?:number|no\.?|#))?)\s*(?:#|no\.?|number|is)?\s*[:#]?\s*"
     r"(?P<lab>(?!000|666|9\d\d)\d{3}[ -]?(?!00)\d{2}[ -]?(?!0000)\d{4})(?!\d)",
     re.IGNORECASE,
 )
 
 
-def _ssns(text: str) -> list[PiiFinding]:
-    out = []
-    for m in _SSN_RE.finditer(text):
-        start = m.start("lab") if m.group("lab") else m.start()
-        out.append(PiiFinding("us_ssn", start, m.end(), text[start : m.end()]))
+def _ssn_ok(digits: str) -> bool:
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    return (
+        area not in ("000", "666")
+        and area[0] != "9"
+        and group != "00"
+        and serial != "0000"
+        and digits not in _SSN_VOID
+    )
+
+
+_SSN_VOID = {"078051120", "219099999"}  # published on a wallet insert / in an SSA ad: never valid
+
+
+def _ssns(text: str, low: str) -> list[PiiFinding]:
+    out = [
+        PiiFinding("us_ssn", m.start(), m.end(), m.group(0))
+        for m in _SSN_RE.finditer(text)
+        if not _glued(text, m.start(), "-/.") and _ssn_ok(m.group(0).replace("-", ""))
+    ]
+    if "ssn" not in low and "social security" not in low:
+        return out
+    for m in _SSN_LABELLED_RE.finditer(text):
+        start = m.start("lab")
+        if all(f.start != start for f in out):
+            out.append(PiiFinding("us_ssn", start, m.end(), text[start : m.end()]))
     return out
 
 
 # --- national ids: UK NINO, Spanish DNI/NIE, Canadian SIN -----------------------------------
 
-_NID_RE = re.compile(
-    r"(?<![\w-])(?P<nino>[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D])(?![\w-])"
-    r"|(?<![\w-])(?P<dni>[XYZ]?-?\d{7,8}-? ?[A-Z])(?![\w-])"
-    r"|(?<![\w\-+/.])(?P<sin>[1-79]\d{2}(?P<sep>[ -])\d{3}(?P=sep)\d{3})(?![\w\-/]|\.\d)"
-)
+_NINO_RE = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])")
+_DNI_RE = re.compile(r"\d{7,8}-? ?[A-Z](?![\w-])|[XYZ]-?\d{7}-? ?[A-Z](?![\w-])")
+_SIN_RE = re.compile(r"[1-79]\d{2}(?P<sep>[ -])\d{3}(?P=sep)\d{3}(?![\w\-/]|\.\d)")
 _NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
@@ -147,17 +179,21 @@ def _dni_ok(raw: str) -> bool:
 
 
 def _national_ids(text: str) -> list[PiiFinding]:
-    out = []
-    for m in _NID_RE.finditer(text):
-        raw = m.group(0)
-        if m.group("nino"):
-            if raw[:2] not in _NINO_BAD_PREFIX:
-                out.append(PiiFinding("national_id", m.start(), m.end(), raw, "uk_nino"))
-        elif m.group("dni"):
-            if _dni_ok(raw):
-                out.append(PiiFinding("national_id", m.start(), m.end(), raw, "es_dni"))
-        elif _luhn(raw.replace(" ", "").replace("-", "")):
-            out.append(PiiFinding("national_id", m.start(), m.end(), raw, "ca_sin"))
+    out = [
+        PiiFinding("national_id", m.start(), m.end(), m.group(0), "uk_nino")
+        for m in _NINO_RE.finditer(text)
+        if m.group(0)[:2] not in _NINO_BAD_PREFIX and not _glued(text, m.start(), "-")
+    ]
+    out += [
+        PiiFinding("national_id", m.start(), m.end(), m.group(0), "es_dni")
+        for m in _DNI_RE.finditer(text)
+        if _dni_ok(m.group(0)) and not _glued(text, m.start(), "-")
+    ]
+    out += [
+        PiiFinding("national_id", m.start(), m.end(), m.group(0), "ca_sin")
+        for m in _SIN_RE.finditer(text)
+        if _luhn(m.group(0).replace(" ", "").replace("-", "")) and not _glued(text, m.start(), "-+/.")
+    ]
     return out
 
 
@@ -173,7 +209,7 @@ _IBAN_LENGTHS = dict(
         "TR26 UA29 VA22 VG24 XK20"
     ).split()
 )
-_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_IBAN_RE = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 
 
 def _mod97_ok(compact: str) -> bool:
@@ -185,6 +221,8 @@ def _mod97_ok(compact: str) -> bool:
 def _ibans(text: str) -> list[PiiFinding]:
     out = []
     for m in _IBAN_RE.finditer(text):
+        if _glued(text, m.start(), ""):
+            continue
         raw = m.group(0)
         length = _IBAN_LENGTHS.get(raw[:2])
         if length is None:
@@ -218,11 +256,10 @@ _DOB_RE = re.compile(
     rf"{_DOB_CUE}[^\n.?!\d]{{0,24}}?(?P<a>{_DATE})(?![\w/])|(?<![\w/])(?P<b>{_DATE})\s*[(\[,-]?\s*{_DOB_CUE}",
     re.IGNORECASE,
 )
-_CUE_RE = re.compile(r"dob|d\.o\.b|birth|born", re.IGNORECASE)
 
 
-def _dobs(text: str) -> list[PiiFinding]:
-    if _CUE_RE.search(text) is None:
+def _dobs(text: str, low: str) -> list[PiiFinding]:
+    if "birth" not in low and "born" not in low and "dob" not in low and "d.o.b" not in low:
         return []
     out = []
     for m in _DOB_RE.finditer(text):
@@ -233,7 +270,7 @@ def _dobs(text: str) -> list[PiiFinding]:
 
 # --- email addresses -----------------------------------------------------------------------
 
-_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+%-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+_EMAIL_RE = re.compile(r"[\w.+%-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 
 
 def _emails(text: str, allowed: Collection[str]) -> list[PiiFinding]:
@@ -241,10 +278,17 @@ def _emails(text: str, allowed: Collection[str]) -> list[PiiFinding]:
         return []
     ok = {a.strip().casefold() for a in allowed}
     out = []
-    for m in _EMAIL_RE.finditer(text):
-        raw = m.group(0).rstrip(".")
-        if raw.casefold() not in ok:
-            out.append(PiiFinding("email", m.start(), m.start() + len(raw), raw))
+    at = text.find("@")
+    while at != -1:
+        lo = max(0, at - 64)
+        m = _EMAIL_RE.search(text, lo, at + 256)
+        if m is not None and m.start() <= at < m.end():
+            raw = m.group(0).rstrip(".")
+            if raw.casefold() not in ok:
+                out.append(PiiFinding("email", m.start(), m.start() + len(raw), raw))
+            at = text.find("@", m.end())
+        else:
+            at = text.find("@", at + 1)
     return out
 
 
@@ -253,12 +297,13 @@ def find_pii(text: str, *, allowed_emails: Collection[str] = ()) -> list[PiiFind
     if not text:
         return []
     candidates: list[PiiFinding] = []
-    if any(ch.isdigit() for ch in text):
+    if _DIGIT_RE.search(text) is not None:
+        low = text.lower()
         candidates += _ibans(text)
         candidates += _cards(text)
-        candidates += _ssns(text)
+        candidates += _ssns(text, low)
         candidates += _national_ids(text)
-        candidates += _dobs(text)
+        candidates += _dobs(text, low)
     candidates += _emails(text, allowed_emails)
     taken: list[PiiFinding] = []
     for f in candidates:  # earlier kinds win on overlap (IBAN before card before SSN ...)

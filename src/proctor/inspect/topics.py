@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from proctor.inspect.terms import StemPatterns
+
 __all__ = ["TOPICS", "TopicFinding", "find_sensitive_topics"]
 
 TOPICS: tuple[str, ...] = ("pricing", "discount", "legal", "security_compliance")
@@ -36,115 +38,118 @@ class TopicFinding:
     phrase: str
 
 
-_MONEY = r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|mm|bn|million|billion|thousand)\b)?" + (
-    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:k|m|million|billion|thousand)?\s?(?:usd|eur|gbp|dollars|euros|pounds)\b)"
-)
+_AMOUNT_BEFORE = r"\d[\d,.]*\s?(?:k|m|million|billion|thousand)?\s?"
+_TAIL_MONEY = r"\s?\d[\d,]*(?:\.\d+)?"
 
-_PRICING = (
-    r"\bpric(?:e|es|ed|ing)\b",
-    r"\bquot(?:e|es|ed|ation)\b(?!\s+(?:from|by)\b)",
-    r"\binvoic(?:e|es|ed|ing)\b",
-    r"\bbilling\b",
-    r"\b(?:license|licence|subscription|setup|set-up|onboarding|implementation|platform|annual)\s+fees?\b",
-    r"\bper\s+(?:seat|user|license|licence|month|year|annum|head|rep|agent)\b",
-    r"/\s?(?:seat|user|mo|month|yr|year)\b",
-    r"\b(?:cost|costs)\s+(?:of\s+(?:the|our|a|an)\s+\w+|just|only|around|about|[$€£]|\d)",
-    r"\b(?:the|our|total|annual|monthly)\s+cost\b(?!\s+(?:savings?|reduction|to\s+(?:chat|talk|meet|connect)))",
-    r"\bat\s+no\s+(?:extra\s+|additional\s+)?cost\b",
-    r"\bfree\s+(?:pilot|trial|of\s+charge|tier|plan)\b",
-    _MONEY,
+# (topic, literal stem, regex matched at the stem on lower-cased text[, regex required just before]).
+_PATTERNS: tuple[tuple[str, ...], ...] = (
+    ("pricing", "pric", r"pric(?:e|es|ed|ing)\b"),
+    ("pricing", "quot", r"quot(?:e|es|ed|ation)\b(?!\s+(?:from|by)\b)"),
+    ("pricing", "invoic", r"invoic(?:e|es|ed|ing)\b"),
+    ("pricing", "billing", r"billing\b"),
+    ("pricing", "fee", r"fees?\b"),
+    ("pricing", "per", r"per[- ](?:seat|user|licen[cs]e|annum)s?\b"),
+    ("pricing", "cost", r"costs?\s+(?:just|only|around|about|[$€£]|\d)"),
+    ("pricing", "cost", r"cost\s+of\s+(?:the|our|a|an)\s+(?:plan|licen[cs]e|subscription|platform|product|pilot|seat)"),
+    ("pricing", "at no", r"at\s+no\s+(?:extra\s+|additional\s+)?cost\b(?!\s+to\s+(?:chat|talk|meet|connect))"),
+    ("pricing", "free", r"free\s+(?:pilot|trial|of\s+charge|tier|plan)\b"),
+    ("pricing", "$", r"\$" + _TAIL_MONEY),
+    ("pricing", "€", "€" + _TAIL_MONEY),
+    ("pricing", "£", "£" + _TAIL_MONEY),
+    ("pricing", "usd", r"usd\b", _AMOUNT_BEFORE),
+    ("pricing", "dollar", r"dollars?\b", _AMOUNT_BEFORE),
+    ("pricing", "euro", r"euros?\b", _AMOUNT_BEFORE),
+    ("pricing", "eur", r"eur\b", _AMOUNT_BEFORE),
+    ("pricing", "gbp", r"gbp\b", _AMOUNT_BEFORE),
+    ("discount", "discount", r"discount(?:s|ed|ing)?\b"),
+    ("discount", "%", r"%\s?off\b"),
+    ("discount", "percent", r"percent\s+off\b"),
+    ("discount", "promo", r"promo(?:\s+codes?|tional\s+(?:pricing|offer|rate|price|discount))?\b"),
+    ("discount", "coupon", r"coupons?\b"),
+    ("discount", "voucher", r"vouchers?\b"),
+    ("discount", "special", r"special\s+(?:offer|deal|pricing|price|rate)\b"),
+    ("discount", "exclusive", r"exclusive\s+(?:offer|deal|pricing|rate)\b"),
+    ("discount", "limited", r"limited[- ]time\s+(?:offer|deal|pricing|rate)\b"),
+    ("discount", "introductory", r"introductory\s+(?:offer|pricing|price|rate)\b"),
+    ("discount", "reduced", r"reduced\s+(?:price|pricing|rate|fee)s?\b"),
+    ("discount", "month", r"months?\s+(?:free|on\s+us)\b"),
+    ("discount", "waiv", r"waiv(?:e|ed|ing)\s+(?:the\s+|your\s+|all\s+)?(?:\w+\s+)?fees?\b"),
+    ("discount", "rebate", r"rebates?\b"),
+    ("discount", "early", r"early[- ]bird\b"),
+    ("legal", "contract", r"contract(?:s|ual|ually)?\b"),
+    ("legal", "terms", r"terms\s+(?:and|&)\s+conditions\b|terms\s+of\s+(?:service|use)\b"),
+    ("legal", "legal", r"legal\s+(?:terms|team|review|counsel)\b"),
+    ("legal", "indemni", r"indemni\w*"),
+    ("legal", "liabilit", r"liabilit(?:y|ies)\b"),
+    ("legal", "msa", r"msas?\b"),
+    ("legal", "nda", r"ndas?\b"),
+    ("legal", "dpa", r"dpas?\b"),
+    ("legal", "master", r"master\s+services?\s+agreements?\b"),
+    ("legal", "non", r"non[- ]disclosure\b"),
+    ("legal", "data", r"data\s+processing\s+(?:agreement|addendum)s?\b"),
+    ("legal", "service", r"service[- ]level\s+(?:agreement|commitment)s?\b"),
+    ("legal", "sla", r"slas?\b"),
+    ("legal", "warrant", r"warrant(?:y|ies)\b"),
+    ("legal", "auto", r"auto[- ]?renew\w*"),
+    ("legal", "termination", r"termination\s+(?:clause|rights?|for\s+convenience|fee)\b"),
+    ("legal", "governing", r"governing\s+law\b"),
+    ("legal", "jurisdiction", r"jurisdictions?\b"),
+    ("legal", "litigation", r"litigation\b"),
+    ("legal", "lawsuit", r"lawsuits?\b"),
+    ("legal", "redlin", r"redlin(?:e|es|ed|ing)\b"),
+    ("legal", "penalt", r"penalt(?:y|ies)\b"),
+    ("security_compliance", "soc", r"soc\s?[- ]?[123](?:\s+type\s+(?:1|2|i|ii))?\b"),
+    ("security_compliance", "iso", r"iso(?:/iec)?\s?[- ]?270(?:01|17|18)\b"),
+    ("security_compliance", "gdpr", r"gdpr\b"),
+    ("security_compliance", "hipaa", r"hipaa\b"),
+    ("security_compliance", "ccpa", r"ccpa\b"),
+    ("security_compliance", "fedramp", r"fedramp\b"),
+    ("security_compliance", "pci", r"pci(?:[- ]dss)?\b"),
+    *(
+        ("security_compliance", adverb, adverb + r"\s+(?:secure|safe|compliant|protected)\b")
+        for adverb in ("fully", "completely", "totally", "100%", "perfectly", "absolutely")
+    ),
+    *(
+        ("security_compliance", kind, kind + r"[- ]grade\s+(?:security|encryption)\b")
+        for kind in ("bank", "military", "enterprise")
+    ),
+    ("security_compliance", "unhackable", r"unhackable\b"),
+    ("security_compliance", "unbreachable", r"unbreachable\b"),
+    ("security_compliance", "never been", r"never\s+been\s+(?:breached|hacked)\b"),
+    ("security_compliance", "end", r"end[- ]to[- ]end\s+encrypt\w*"),
+    ("security_compliance", "encrypt", r"encrypt(?:ed|ion|s)?\b(?:\s+(?:at\s+rest|in\s+transit))?"),
+    ("security_compliance", "aes", r"aes[- ]?256\b"),
+    ("security_compliance", "compliant", r"compliant\b"),
+    ("security_compliance", "compliance", r"compliance\s+with\b"),
+    ("security_compliance", "penetration", r"penetration\s+test\w*"),
+    ("security_compliance", "pen test", r"pen\s+test\w*"),
+    ("security_compliance", "zero", r"zero[- ]trust\b"),
 )
-
-_DISCOUNT = (
-    r"\bdiscount(?:s|ed|ing)?\b",
-    r"\d+(?:\.\d+)?\s?(?:%|percent|per\s+cent)\s+off\b",
-    r"\b(?:promo|promotion(?:al)?|coupon|voucher)(?:\s+codes?)?\b",
-    r"\b(?:special|exclusive|limited[- ]time|introductory|end[- ]of[- ](?:quarter|year))\s+(?:offer|deal|pricing|rate)\b",
-    r"\b(?:reduced|discounted|special)\s+(?:price|pricing|rate)\b",
-    r"\b(?:\d+|one|two|three|first)\s+months?\s+(?:free|on\s+us)\b",
-    r"\bwaiv(?:e|ed|ing)\s+(?:the\s+|your\s+|all\s+)?(?:\w+\s+)?fees?\b",
-    r"\brebates?\b",
-    r"\bearly[- ]bird\b",
-)
-
-_LEGAL = (
-    r"\bcontract(?:s|ual)?\b",
-    r"\b(?:terms\s+(?:and|&)\s+conditions|terms\s+of\s+service|legal\s+terms)\b",
-    r"\bindemni\w+",
-    r"\bliabilit(?:y|ies)\b",
-    r"\b(?:MSA|NDA|DPA|BAA|SOW)s?\b",
-    r"\b(?:master\s+services?|non[- ]disclosure|data\s+processing|business\s+associate)\s+agreements?\b",
-    r"\bservice[- ]level\s+agreements?\b",
-    r"\bSLAs?\b",
-    r"\bwarrant(?:y|ies|ee)\b",
-    r"\b(?:auto[- ]?renew\w*|termination\s+(?:clause|rights?|for\s+convenience))\b",
-    r"\b(?:governing\s+law|jurisdiction|litigation|lawsuit|legal\s+(?:team|review|counsel))\b",
-    r"\bredlines?\b",
-)
-
-_SECURITY = (
-    r"\bSOC\s?[- ]?[12](?:\s+type\s+(?:1|2|i|ii))?\b",
-    r"\bISO(?:/IEC)?\s?[- ]?27001\b",
-    r"\b(?:GDPR|HIPAA|CCPA|FedRAMP|FERPA|SOX)\b",
-    r"\bPCI(?:[- ]DSS)?\b",
-    r"\b(?:fully|completely|totally|100%|perfectly|absolutely)\s+(?:secure|safe|compliant|protected)\b",
-    r"\b(?:bank|military|enterprise)[- ]grade\s+(?:security|encryption)\b",
-    r"\b(?:unhackable|unbreachable|never\s+been\s+(?:breached|hacked))\b",
-    r"\bend[- ]to[- ]end\s+encrypt\w*",
-    r"\bencrypt(?:ed|ion|s)?\b(?:\s+(?:at\s+rest|in\s+transit))?",
-    r"\bAES[- ]?256\b",
-    r"\b\w+[- ]compliant\b",
-    r"\b(?:compliant|compliance)\s+with\b",
-    r"\b(?:penetration|pen)\s+test(?:s|ed|ing)?\b",
-    r"\bzero[- ]trust\b",
-)
-
-_SPEC = {"pricing": _PRICING, "discount": _DISCOUNT, "legal": _LEGAL, "security_compliance": _SECURITY}
-_GROUP_TOPIC = {f"g{i}": topic for i, topic in enumerate(TOPICS)}
-_TOPIC_RE = re.compile(
-    "|".join(f"(?P<g{i}>{'|'.join(_SPEC[topic])})" for i, topic in enumerate(TOPICS)),
-    re.IGNORECASE,
-)
+_SCANNER = StemPatterns(_PATTERNS)  # type: ignore[arg-type]
 
 # Words that make a money amount a claim about the prospect rather than a price.
 _NOT_A_PRICE = re.compile(
     r"\b(?:rais\w*|funding|fund|round|series|seed|valuation|valued|revenue|arr|sav\w*|"
-    r"budget|spen[dt]\w*|acqui\w*|deal\s+size|invest\w*|grant|backed|loss|lost|fine[ds]?)\b",
-    re.IGNORECASE,
+    r"budget|spen[dt]\w*|acqui\w*|deal\s+size|invest\w*|grant|backed|loss|lost|fine[ds]?)\b"
 )
 _WINDOW = 48
-# "cost" phrases that are ordinary outreach, not pricing.
-_OUTREACH_COST = re.compile(r"\bno\s+cost\s+to\s+(?:chat|talk|meet|connect|listen|learn|ask)\b", re.IGNORECASE)
-
-
-def _is_money(phrase: str) -> bool:
-    """Return True when a pricing phrase is a bare money amount."""
-    return phrase[:1] in "$€£" or phrase[:1].isdigit()
 
 
 def find_sensitive_topics(text: str) -> list[TopicFinding]:
     """Return at most one finding per sensitive topic, in ``TOPICS`` order, with its first phrase."""
     if not text:
         return []
+    low = text.lower()
+    same = len(low) == len(text)
     found: dict[str, str] = {}
-    for match in _TOPIC_RE.finditer(text):
-        group = match.lastgroup
-        if group is None:
-            continue
-        topic = _GROUP_TOPIC[group]
+    for start, end, topic in _SCANNER.scan(low):
         if topic in found:
             continue
-        phrase = match.group(0)
-        if topic == "pricing":
-            if _is_money(phrase):
-                lo, hi = max(0, match.start() - _WINDOW), min(len(text), match.end() + _WINDOW)
-                if _NOT_A_PRICE.search(text, lo, hi):
-                    continue
-            elif "cost" in phrase.lower():
-                near = _OUTREACH_COST.search(text, max(0, match.start() - 8), match.end() + 24)
-                if near is not None and near.start() <= match.start() < near.end():
-                    continue
-        found[topic] = phrase.strip()
+        if topic == "pricing" and low[start] in "$€£":
+            lo, hi = max(0, start - _WINDOW), min(len(low), end + _WINDOW)
+            if _NOT_A_PRICE.search(low, lo, hi):
+                continue
+        found[topic] = (text if same else low)[start:end].strip()
         if len(found) == len(TOPICS):
             break
     return [TopicFinding(topic, found[topic]) for topic in TOPICS if topic in found]
