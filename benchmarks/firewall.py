@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from firewall_attacks import inject  # noqa: E402
-from firewall_corpus import CLEAN_KINDS, Ctx  # noqa: E402
+from firewall_attacks import inject
+from firewall_corpus import CLEAN_KINDS, Ctx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIPIA = ROOT.parent / "shared" / "data" / "bipia_email.jsonl"
@@ -76,8 +76,17 @@ def bipia_rows() -> list[dict[str, str]]:
 
             payload = base64.b64decode(payload).decode("utf-8", "replace")
         carrier = "base64" if str(r.get("attack_name", "")).endswith("-b64") else "plain"
-        rows.append({"id": f"bipia-{r['id']}", "source": "bipia:email", "split": split, "label": label,
-                     "text": r["text"], "payload": payload if label == "injection" else "", "carrier": carrier})
+        rows.append(
+            {
+                "id": f"bipia-{r['id']}",
+                "source": "bipia:email",
+                "split": split,
+                "label": label,
+                "text": r["text"],
+                "payload": payload if label == "injection" else "",
+                "carrier": carrier,
+            }
+        )
     return rows
 
 
@@ -142,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--split", default="test", choices=["train", "tune", "test"])
     ap.add_argument("--show-misses", type=int, default=0, help="print this many misclassified texts")
-    ap.add_argument("--write-data", action="store_true", help=f"write the generated sales set to {SALES_FILE}")
+    ap.add_argument(
+        "--write-data", action="store_true", help=f"write the generated sales set to {SALES_FILE}"
+    )
     args = ap.parse_args(argv)
     if args.write_data:
         SALES_FILE.parent.mkdir(parents=True, exist_ok=True)

@@ -10,36 +10,194 @@ import json
 import random
 
 COMPANIES = [
-    "Globex", "Initech", "Umbrella Analytics", "Hooli", "Vandelay Industries", "Stark Logistics", "Wayne Freight",
-    "Acme Robotics", "Soylent Foods", "Cyberdyne Health", "Tyrell Biotech", "Massive Dynamic", "Pied Piper",
-    "Aperture Labs", "Black Mesa Energy", "Oscorp Materials", "Wonka Confectionery", "Gringotts Capital",
-    "Nakatomi Trading", "Monarch Solutions", "Bluth Homes", "Dunder Paper", "Prestige Worldwide", "Sterling Cooper",
-    "Kramerica", "Blue Sun Retail", "Veridian Dynamics", "Gekko Partners", "Zorg Manufacturing", "Rekall Travel",
-    "Octan Fuels", "Ollivander Supply", "Krusty Brands", "Duff Beverages", "Lacuna Software", "Abstergo Media",
-    "Virtucon", "Benthic Marine", "Northwind Traders", "Contoso Bank", "Fabrikam Retail", "Tailspin Toys",
-    "Litware Cloud", "Adatum Security", "Proseware", "Woodgrove Finance", "Wingtip Sports", "Lucerne Publishing",
+    "Globex",
+    "Initech",
+    "Umbrella Analytics",
+    "Hooli",
+    "Vandelay Industries",
+    "Stark Logistics",
+    "Wayne Freight",
+    "Acme Robotics",
+    "Soylent Foods",
+    "Cyberdyne Health",
+    "Tyrell Biotech",
+    "Massive Dynamic",
+    "Pied Piper",
+    "Aperture Labs",
+    "Black Mesa Energy",
+    "Oscorp Materials",
+    "Wonka Confectionery",
+    "Gringotts Capital",
+    "Nakatomi Trading",
+    "Monarch Solutions",
+    "Bluth Homes",
+    "Dunder Paper",
+    "Prestige Worldwide",
+    "Sterling Cooper",
+    "Kramerica",
+    "Blue Sun Retail",
+    "Veridian Dynamics",
+    "Gekko Partners",
+    "Zorg Manufacturing",
+    "Rekall Travel",
+    "Octan Fuels",
+    "Ollivander Supply",
+    "Krusty Brands",
+    "Duff Beverages",
+    "Lacuna Software",
+    "Abstergo Media",
+    "Virtucon",
+    "Benthic Marine",
+    "Northwind Traders",
+    "Contoso Bank",
+    "Fabrikam Retail",
+    "Tailspin Toys",
+    "Litware Cloud",
+    "Adatum Security",
+    "Proseware",
+    "Woodgrove Finance",
+    "Wingtip Sports",
+    "Lucerne Publishing",
 ]
 FIRST = [
-    "Dana", "Maria", "Luis", "Priya", "Jonas", "Chloé", "Kenji", "Amara", "Oliver", "Fatima", "Sven", "Lucía",
-    "Tom", "Aisha", "Marco", "Ingrid", "Raj", "Emily", "Hugo", "Nora", "Diego", "Sofia", "Jakub", "Mei",
-    "Patrick", "Zoe", "Ahmed", "Lena", "Carlos", "Hannah", "Yusuf", "Elena", "Greg", "Ana", "Felix", "Grace",
+    "Dana",
+    "Maria",
+    "Luis",
+    "Priya",
+    "Jonas",
+    "Chloé",
+    "Kenji",
+    "Amara",
+    "Oliver",
+    "Fatima",
+    "Sven",
+    "Lucía",
+    "Tom",
+    "Aisha",
+    "Marco",
+    "Ingrid",
+    "Raj",
+    "Emily",
+    "Hugo",
+    "Nora",
+    "Diego",
+    "Sofia",
+    "Jakub",
+    "Mei",
+    "Patrick",
+    "Zoe",
+    "Ahmed",
+    "Lena",
+    "Carlos",
+    "Hannah",
+    "Yusuf",
+    "Elena",
+    "Greg",
+    "Ana",
+    "Felix",
+    "Grace",
 ]
 LAST = [
-    "Kim", "Schmidt", "Garcia", "Patel", "Müller", "Dubois", "Tanaka", "Okafor", "Smith", "Haddad", "Larsen",
-    "Fernández", "Nguyen", "Rossi", "Berg", "Iyer", "Brown", "Lefèvre", "Novak", "Chen", "O'Brien", "Weber",
+    "Kim",
+    "Schmidt",
+    "Garcia",
+    "Patel",
+    "Müller",
+    "Dubois",
+    "Tanaka",
+    "Okafor",
+    "Smith",
+    "Haddad",
+    "Larsen",
+    "Fernández",
+    "Nguyen",
+    "Rossi",
+    "Berg",
+    "Iyer",
+    "Brown",
+    "Lefèvre",
+    "Novak",
+    "Chen",
+    "O'Brien",
+    "Weber",
 ]
 TITLES = [
-    "VP Sales", "Head of Revenue Operations", "CFO", "Director of Marketing", "IT Manager", "CTO",
-    "Procurement Lead", "Sales Enablement Manager", "COO", "Head of Growth", "Security Officer", "CEO",
+    "VP Sales",
+    "Head of Revenue Operations",
+    "CFO",
+    "Director of Marketing",
+    "IT Manager",
+    "CTO",
+    "Procurement Lead",
+    "Sales Enablement Manager",
+    "COO",
+    "Head of Growth",
+    "Security Officer",
+    "CEO",
 ]
-INDUSTRIES = ["logistics", "healthcare", "fintech", "retail", "manufacturing", "SaaS", "insurance", "energy",
-              "education", "real estate", "hospitality", "telecom"]
-PRODUCTS = ["the analytics add-on", "our Enterprise plan", "the onboarding package", "the API tier",
-            "the premium support plan", "the data connector", "the forecasting module", "the starter bundle"]
-TECH = ["Salesforce", "HubSpot", "Snowflake", "AWS", "Azure", "Zendesk", "Slack", "Workday", "SAP", "Okta",
-        "Marketo", "Stripe", "Shopify", "Intercom", "Gong", "Outreach", "Databricks", "Jira", "Segment"]
-CITIES = ["Berlin", "Austin", "Lyon", "Madrid", "Toronto", "Singapore", "Chicago", "Amsterdam", "Denver",
-          "São Paulo", "Dublin", "Munich", "Seattle", "Milan", "Sydney", "Boston"]
+INDUSTRIES = [
+    "logistics",
+    "healthcare",
+    "fintech",
+    "retail",
+    "manufacturing",
+    "SaaS",
+    "insurance",
+    "energy",
+    "education",
+    "real estate",
+    "hospitality",
+    "telecom",
+]
+PRODUCTS = [
+    "the analytics add-on",
+    "our Enterprise plan",
+    "the onboarding package",
+    "the API tier",
+    "the premium support plan",
+    "the data connector",
+    "the forecasting module",
+    "the starter bundle",
+]
+TECH = [
+    "Salesforce",
+    "HubSpot",
+    "Snowflake",
+    "AWS",
+    "Azure",
+    "Zendesk",
+    "Slack",
+    "Workday",
+    "SAP",
+    "Okta",
+    "Marketo",
+    "Stripe",
+    "Shopify",
+    "Intercom",
+    "Gong",
+    "Outreach",
+    "Databricks",
+    "Jira",
+    "Segment",
+]
+CITIES = [
+    "Berlin",
+    "Austin",
+    "Lyon",
+    "Madrid",
+    "Toronto",
+    "Singapore",
+    "Chicago",
+    "Amsterdam",
+    "Denver",
+    "São Paulo",
+    "Dublin",
+    "Munich",
+    "Seattle",
+    "Milan",
+    "Sydney",
+    "Boston",
+]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 TIMES = ["9:30", "10am", "11:00", "1pm", "2:30pm", "3pm", "4pm", "16:00"]
 
@@ -67,18 +225,40 @@ class Ctx:
         """Format a template with this document's entities and random details."""
         r = self.rng
         return template.format(
-            co=self.company, vendor=self.vendor, first=self.first, last=self.last, rep=self.rep,
-            title=self.title, domain=self.domain, industry=r.choice(INDUSTRIES), product=r.choice(PRODUCTS),
-            tech=r.choice(TECH), tech2=r.choice(TECH), city=r.choice(CITIES), day=r.choice(DAYS),
-            time=r.choice(TIMES), n=r.randint(3, 400), pct=r.randint(5, 60), year=r.choice([2024, 2025, 2026]),
-            q=r.choice(["Q1", "Q2", "Q3", "Q4"]), price=r.choice(["$49", "$1,200", "€18,000", "$95k", "$7.50"]),
+            co=self.company,
+            vendor=self.vendor,
+            first=self.first,
+            last=self.last,
+            rep=self.rep,
+            title=self.title,
+            domain=self.domain,
+            industry=r.choice(INDUSTRIES),
+            product=r.choice(PRODUCTS),
+            tech=r.choice(TECH),
+            tech2=r.choice(TECH),
+            city=r.choice(CITIES),
+            day=r.choice(DAYS),
+            time=r.choice(TIMES),
+            n=r.randint(3, 400),
+            pct=r.randint(5, 60),
+            year=r.choice([2024, 2025, 2026]),
+            q=r.choice(["Q1", "Q2", "Q3", "Q4"]),
+            price=r.choice(["$49", "$1,200", "€18,000", "$95k", "$7.50"]),
         )
 
 
-REPLY_OPENERS = ["Hi {rep},", "Hello {rep},", "Hey {rep} -", "{rep},", "Dear {rep},", "Good morning {rep},",
-                 "Thanks {rep},", "Hi there,"]
+REPLY_OPENERS = [
+    "Hi {rep},",
+    "Hello {rep},",
+    "Hey {rep} -",
+    "{rep},",
+    "Dear {rep},",
+    "Good morning {rep},",
+    "Thanks {rep},",
+    "Hi there,",
+]
 REPLY_BODIES = [
-    "Thanks for reaching out. We are evaluating tools for our {industry} team this {q} and your timing is good.",
+    "Thanks for reaching out. We are evaluating tools for our {industry} team this {q}; your timing is good.",
     "Could you send over a one-pager and pricing for around {n} seats?",
     "Can we move our call to {day} at {time}? Something came up on my end.",
     "Not interested at the moment, please check back in {q}.",
@@ -157,11 +337,18 @@ def inbound_reply(c: Ctx) -> str:
     if c.rng.random() < 0.5:
         lines.append(c.fill(c.pick(DISCLAIMERS)))
     if c.rng.random() < 0.4:
-        lines += ["", c.fill("On {day}, {rep} <{rep}@" + c.vendor.lower().split()[0] + ".com> wrote:"),
-                  "> " + c.fill(c.pick(OUTBOUND_LINES)), "> " + c.fill(c.pick(OUTBOUND_LINES))]
+        lines += [
+            "",
+            c.fill("On {day}, {rep} <{rep}@" + c.vendor.lower().split()[0] + ".com> wrote:"),
+            "> " + c.fill(c.pick(OUTBOUND_LINES)),
+            "> " + c.fill(c.pick(OUTBOUND_LINES)),
+        ]
     text = "\n".join(lines)
     if c.rng.random() < 0.3:
-        text = f"Subject: Re: {c.fill(c.pick(SUBJECTS))}\nFrom: {c.first} {c.last} <{c.first.lower()}@{c.domain}>\n\n" + text
+        text = (
+            f"Subject: Re: {c.fill(c.pick(SUBJECTS))}\n"
+            f"From: {c.first} {c.last} <{c.first.lower()}@{c.domain}>\n\n" + text
+        )
     return text
 
 
@@ -172,8 +359,17 @@ OUTBOUND_LINES = [
     "We help {industry} companies keep CRM data clean without manual work.",
     "Following up on my note from last week about {product}.",
 ]
-SUBJECTS = ["Quick question", "Pricing for {co}", "Intro: {co} x {vendor}", "Follow-up from {city}",
-            "Pilot next steps", "Security questionnaire", "Renewal", "{q} planning", "Meeting notes"]
+SUBJECTS = [
+    "Quick question",
+    "Pricing for {co}",
+    "Intro: {co} x {vendor}",
+    "Follow-up from {city}",
+    "Pilot next steps",
+    "Security questionnaire",
+    "Renewal",
+    "{q} planning",
+    "Meeting notes",
+]
 
 WEB_HEROES = [
     "{co}: the {industry} platform teams actually enjoy using",
@@ -206,14 +402,22 @@ WEB_PARAS = [
     "Cookies help us deliver our services. By using our site you agree to our use of cookies.",
     "Copyright {year} {co}. All rights reserved. Privacy Policy | Terms of Service | Imprint",
 ]
-LEGIT_COMMENTS = ["<!-- Google Tag Manager -->", "<!-- End Google Tag Manager -->", "<!-- header -->",
-                  "<!-- /main navigation -->", "<!-- hero section -->", "<!--[if mso]><table><tr><td><![endif]-->",
-                  "<!-- build: {year}.{n} -->", "<!-- footer links -->"]
+LEGIT_COMMENTS = [
+    "<!-- Google Tag Manager -->",
+    "<!-- End Google Tag Manager -->",
+    "<!-- header -->",
+    "<!-- /main navigation -->",
+    "<!-- hero section -->",
+    "<!--[if mso]><table><tr><td><![endif]-->",
+    "<!-- build: {year}.{n} -->",
+    "<!-- footer links -->",
+]
 LEGIT_HIDDEN = [
     '<span style="display:none">Your {q} update from {co} is here.</span>',
-    '<div class="mobile-menu" style="display: none;"><a href="/pricing">Pricing</a> <a href="/about">About</a></div>',
+    '<div class="mobile-menu" style="display: none;"><a href="/pricing">Pricing</a> '
+    '<a href="/about">About</a></div>',
     '<span style="visibility:hidden">Preview text: see what is new this month</span>',
-    '<div hidden>Loading…</div>',
+    "<div hidden>Loading…</div>",
     '<span style="font-size:0">&nbsp;</span>',
 ]
 
@@ -224,7 +428,9 @@ def web_page(c: Ctx) -> str:
     parts = ["<html><head><title>" + c.company + "</title></head><body>"]
     if r.random() < 0.5:
         parts.append(c.fill(r.choice(LEGIT_COMMENTS)))
-    parts.append('<nav><a href="/">Home</a> <a href="/product">Product</a> <a href="/pricing">Pricing</a></nav>')
+    parts.append(
+        '<nav><a href="/">Home</a> <a href="/product">Product</a> <a href="/pricing">Pricing</a></nav>'
+    )
     parts.append("<h1>" + c.fill(r.choice(WEB_HEROES)) + "</h1>")
     for para in r.sample(WEB_PARAS, r.randint(3, 8)):
         parts.append("<p>" + c.fill(para) + "</p>")
@@ -241,8 +447,8 @@ def web_page(c: Ctx) -> str:
 
 
 CRM_NOTES = [
-    "Call with {first} ({title}): budget approved for {q}, decision by end of month. Next step: send proposal.",
-    "Discovery: {n} reps, currently on {tech}. Pain: manual reporting, forecast misses. Competitor: {vendor}.",
+    "Call with {first} ({title}): budget approved for {q}, decision by end of month. Next: send proposal.",
+    "Discovery: {n} reps, currently on {tech}. Pain: manual reporting, forecast misses. Rival: {vendor}.",
     "Left voicemail. Try again {day} afternoon.",
     "{first} asked us to explain pricing tiers again; send comparison sheet and ROI calculator.",
     "Champion is {first}; economic buyer is the {title}. Legal review expected to take two weeks.",
@@ -263,21 +469,25 @@ def crm_note(c: Ctx) -> str:
     """A rep's free-text CRM activity note, sometimes rendered as a record dump."""
     notes = [c.fill(t) for t in c.rng.sample(CRM_NOTES, c.rng.randint(1, 4))]
     if c.rng.random() < 0.5:
-        header = c.fill("Account: {co} | Owner: {rep} | Stage: ") + c.pick(["Discovery", "Proposal", "Negotiation"])
+        header = c.fill("Account: {co} | Owner: {rep} | Stage: ") + c.pick(
+            ["Discovery", "Proposal", "Negotiation"]
+        )
         return header + "\n" + "\n".join(notes)
     return " ".join(notes)
 
 
 ENRICH_DESCRIPTIONS = [
-    "{co} is a {industry} company headquartered in {city}, providing software and services to mid-market clients.",
+    "{co} is a {industry} company based in {city}, providing software and services to mid-market firms.",
     "{co} builds AI agents that help {industry} teams automate customer support and back-office work.",
     "Leading provider of {industry} solutions. Founded {year}. Offices in {city}.",
     "{co} helps businesses manage inventory, billing and compliance in one place.",
     "Privately held {industry} firm with approximately {n} employees.",
 ]
 NEWS = [
-    "{co} announces partnership with {vendor}", "{co} opens new office in {city}",
-    "{co} appoints new {title}", "{co} raises funding to expand AI assistant product line",
+    "{co} announces partnership with {vendor}",
+    "{co} opens new office in {city}",
+    "{co} appoints new {title}",
+    "{co} raises funding to expand AI assistant product line",
     "{co} recognised as a top {industry} employer in {year}",
 ]
 
@@ -293,11 +503,15 @@ def enrichment_json(c: Ctx) -> str:
         "hq": r.choice(CITIES),
         "description": c.fill(r.choice(ENRICH_DESCRIPTIONS)),
         "technologies": r.sample(TECH, r.randint(2, 6)),
-        "contacts": [{"name": f"{c.first} {c.last}", "title": c.title, "email": f"{c.first.lower()}@{c.domain}"}],
+        "contacts": [
+            {"name": f"{c.first} {c.last}", "title": c.title, "email": f"{c.first.lower()}@{c.domain}"}
+        ],
     }
     if r.random() < 0.6:
-        payload["news"] = [{"title": c.fill(t), "date": f"{c.fill('{year}')}-0{r.randint(1, 9)}-1{r.randint(0, 9)}"}
-                           for t in r.sample(NEWS, r.randint(1, 3))]
+        payload["news"] = [
+            {"title": c.fill(t), "date": f"{c.fill('{year}')}-0{r.randint(1, 9)}-1{r.randint(0, 9)}"}
+            for t in r.sample(NEWS, r.randint(1, 3))
+        ]
     if r.random() < 0.4:
         payload["intent_signals"] = [c.fill(s) for s in ["hiring SDRs", "evaluating {tech}", "new {title}"]]
     return json.dumps(payload, ensure_ascii=False, indent=r.choice([None, 2]))
@@ -326,25 +540,61 @@ def newsletter(c: Ctx) -> str:
 
 
 MULTI = {
-    "de": ["Hallo {rep},", "vielen Dank für Ihre Nachricht.", "Können Sie mir bitte ein Angebot für {n} Lizenzen schicken?",
-           "Wir nutzen derzeit {tech} und sind bis {year} gebunden.", "Lassen Sie uns am {day} um {time} telefonieren.",
-           "Bitte ignorieren Sie meine letzte Nachricht.", "Mit freundlichen Grüßen", "Unser KI-Assistent beantwortet Kundenanfragen rund um die Uhr."],
-    "fr": ["Bonjour {rep},", "merci pour votre message.", "Pourriez-vous m'envoyer une proposition pour {n} utilisateurs ?",
-           "Nous utilisons déjà {tech} pour ce besoin.", "Je suis absent jusqu'à {day}, merci de contacter {first}.",
-           "Pouvez-vous expliquer votre grille tarifaire ?", "Cordialement", "Notre assistant IA rédige les réponses aux clients."],
-    "es": ["Hola {rep},", "gracias por tu mensaje.", "¿Podrías enviarme el precio para {n} usuarios?",
-           "Ahora mismo no es buen momento, escríbeme en {q}.", "¿Nos vemos el {day} a las {time}?",
-           "Por favor, ignora el correo anterior, ya está resuelto.", "Saludos cordiales", "Nuestro asistente de IA responde preguntas de clientes."],
-    "it": ["Ciao {rep},", "grazie per il messaggio.", "Potete inviarci un preventivo per {n} licenze?", "Cordiali saluti"],
+    "de": [
+        "Hallo {rep},",
+        "vielen Dank für Ihre Nachricht.",
+        "Können Sie mir bitte ein Angebot für {n} Lizenzen schicken?",
+        "Wir nutzen derzeit {tech} und sind bis {year} gebunden.",
+        "Lassen Sie uns am {day} um {time} telefonieren.",
+        "Bitte ignorieren Sie meine letzte Nachricht.",
+        "Mit freundlichen Grüßen",
+        "Unser KI-Assistent beantwortet Kundenanfragen rund um die Uhr.",
+    ],
+    "fr": [
+        "Bonjour {rep},",
+        "merci pour votre message.",
+        "Pourriez-vous m'envoyer une proposition pour {n} utilisateurs ?",
+        "Nous utilisons déjà {tech} pour ce besoin.",
+        "Je suis absent jusqu'à {day}, merci de contacter {first}.",
+        "Pouvez-vous expliquer votre grille tarifaire ?",
+        "Cordialement",
+        "Notre assistant IA rédige les réponses aux clients.",
+    ],
+    "es": [
+        "Hola {rep},",
+        "gracias por tu mensaje.",
+        "¿Podrías enviarme el precio para {n} usuarios?",
+        "Ahora mismo no es buen momento, escríbeme en {q}.",
+        "¿Nos vemos el {day} a las {time}?",
+        "Por favor, ignora el correo anterior, ya está resuelto.",
+        "Saludos cordiales",
+        "Nuestro asistente de IA responde preguntas de clientes.",
+    ],
+    "it": [
+        "Ciao {rep},",
+        "grazie per il messaggio.",
+        "Potete inviarci un preventivo per {n} licenze?",
+        "Cordiali saluti",
+    ],
     "pt": ["Olá {rep},", "obrigado pelo contato.", "Pode me enviar a proposta até {day}?", "Atenciosamente"],
-    "nl": ["Hoi {rep},", "bedankt voor je bericht.", "Kun je de offerte voor {n} gebruikers sturen?", "Met vriendelijke groet"],
+    "nl": [
+        "Hoi {rep},",
+        "bedankt voor je bericht.",
+        "Kun je de offerte voor {n} gebruikers sturen?",
+        "Met vriendelijke groet",
+    ],
 }
 
 
 def multilingual(c: Ctx) -> str:
     """A short business email in German, French, Spanish, Italian, Portuguese or Dutch."""
     lines = MULTI[c.pick(sorted(MULTI))]
-    body = [lines[0], lines[1], *c.rng.sample(lines[2:-1], min(len(lines) - 3, c.rng.randint(1, 3))), lines[-1]]
+    body = [
+        lines[0],
+        lines[1],
+        *c.rng.sample(lines[2:-1], min(len(lines) - 3, c.rng.randint(1, 3))),
+        lines[-1],
+    ]
     return "\n".join(c.fill(x) for x in body) + f"\n{c.first} {c.last}"
 
 

@@ -23,11 +23,10 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import firewall_attacks as fa  # noqa: E402
-from firewall import dataset  # noqa: E402
-
-from proctor.inspect.injection_model import DIM, blank_tags, segment_features, segments  # noqa: E402
-from proctor.inspect.injection_rules import find_hidden_spans, normalise_for_match, strip_hidden  # noqa: E402
+import firewall_attacks as fa
+from firewall import dataset
+from proctor.inspect.injection_model import DIM, blank_tags, segment_features, segments
+from proctor.inspect.injection_rules import find_hidden_spans, normalise_for_match, strip_hidden
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "proctor" / "inspect" / "data"
 VERSION = "inj-lr-1"
@@ -35,47 +34,119 @@ VERSION = "inj-lr-1"
 # Extra generic assistant requests for training only: the kind of line an attacker plants so the
 # agent does something other than its task. Verb templates x topics, written for this project.
 TASK_TEMPLATES = [
-    "Explain {t} in simple terms.", "Write a short essay about {t}.", "What are the main facts about {t}?",
-    "Give me three fun facts about {t}.", "Summarize the history of {t}.", "Create a quiz about {t}.",
-    "Describe {t} in detail.", "Can you tell me more about {t}?", "Write a poem about {t}.",
-    "List the pros and cons of {t}.", "How does {t} work?", "Why is {t} important?",
-    "Compose a tweet about {t}.", "Draft a blog post on {t}.", "Teach me the basics of {t}.",
-    "What should everyone know about {t}?", "Provide a step-by-step guide to {t}.",
-    "Write a children's story involving {t}.", "Share your opinion on {t}.", "Compare {t} with its alternatives.",
-    "Translate a sentence about {t} into German.", "Make up a riddle about {t}.",
-    "Discuss the future of {t}.", "Generate interview questions about {t}.",
+    "Explain {t} in simple terms.",
+    "Write a short essay about {t}.",
+    "What are the main facts about {t}?",
+    "Give me three fun facts about {t}.",
+    "Summarize the history of {t}.",
+    "Create a quiz about {t}.",
+    "Describe {t} in detail.",
+    "Can you tell me more about {t}?",
+    "Write a poem about {t}.",
+    "List the pros and cons of {t}.",
+    "How does {t} work?",
+    "Why is {t} important?",
+    "Compose a tweet about {t}.",
+    "Draft a blog post on {t}.",
+    "Teach me the basics of {t}.",
+    "What should everyone know about {t}?",
+    "Provide a step-by-step guide to {t}.",
+    "Write a children's story involving {t}.",
+    "Share your opinion on {t}.",
+    "Compare {t} with its alternatives.",
+    "Translate a sentence about {t} into German.",
+    "Make up a riddle about {t}.",
+    "Discuss the future of {t}.",
+    "Generate interview questions about {t}.",
 ]
 # Questions and personal requests of the kind people type into a chatbot.
 QUESTIONS = [
-    "Who invented the telephone?", "Who was the first person to walk on the moon?", "When did World War II end?",
-    "Where is Mount Kilimanjaro located?", "Which planet is closest to the sun?", "Who composed the Four Seasons?",
-    "What year did the Berlin Wall fall?", "Who discovered penicillin?", "How far is the moon from Earth?",
-    "What is the longest river in Africa?", "Which country has the largest population?", "Who wrote Don Quixote?",
-    "How many bones are in the human body?", "What language is spoken in Brazil?", "Who painted Starry Night?",
-    "How can I become a better listener?", "How can I stop procrastinating?", "What are good hobbies to pick up?",
-    "What should I cook for dinner tonight?", "Suggest a fun activity for a rainy day.", "Help me plan a birthday party.",
-    "What are some good exercises for back pain?", "How do I learn to play the guitar?",
-    "Recommend a TV series for the weekend.", "What is a good gift for my mother?", "How do I get better at drawing?",
-    "Can you help me write a wedding toast?", "Which running shoes are best for beginners?",
-    "What are the best places to visit in Portugal?", "How can I save money on groceries?",
-    "Give me ideas for a first date.", "What are tips for staying motivated while studying?",
-    "How do I make my houseplants grow faster?", "Tell me about the history of the bicycle.",
-    "What is the meaning of life?", "Is it going to rain tomorrow in London?", "What time is it in Tokyo?",
-    "Analyze the causes of the Great Depression.", "Evaluate the impact of the printing press on society.",
-    "Write a SQL query that returns the ten most recent orders.", "Give an example of a regular expression for dates.",
-    "How do I reverse a linked list in Java?", "Find the bug: for i in range(10) print(i)",
+    "Who invented the telephone?",
+    "Who was the first person to walk on the moon?",
+    "When did World War II end?",
+    "Where is Mount Kilimanjaro located?",
+    "Which planet is closest to the sun?",
+    "Who composed the Four Seasons?",
+    "What year did the Berlin Wall fall?",
+    "Who discovered penicillin?",
+    "How far is the moon from Earth?",
+    "What is the longest river in Africa?",
+    "Which country has the largest population?",
+    "Who wrote Don Quixote?",
+    "How many bones are in the human body?",
+    "What language is spoken in Brazil?",
+    "Who painted Starry Night?",
+    "How can I become a better listener?",
+    "How can I stop procrastinating?",
+    "What are good hobbies to pick up?",
+    "What should I cook for dinner tonight?",
+    "Suggest a fun activity for a rainy day.",
+    "Help me plan a birthday party.",
+    "What are some good exercises for back pain?",
+    "How do I learn to play the guitar?",
+    "Recommend a TV series for the weekend.",
+    "What is a good gift for my mother?",
+    "How do I get better at drawing?",
+    "Can you help me write a wedding toast?",
+    "Which running shoes are best for beginners?",
+    "What are the best places to visit in Portugal?",
+    "How can I save money on groceries?",
+    "Give me ideas for a first date.",
+    "What are tips for staying motivated while studying?",
+    "How do I make my houseplants grow faster?",
+    "Tell me about the history of the bicycle.",
+    "What is the meaning of life?",
+    "Is it going to rain tomorrow in London?",
+    "What time is it in Tokyo?",
+    "Analyze the causes of the Great Depression.",
+    "Evaluate the impact of the printing press on society.",
+    "Write a SQL query that returns the ten most recent orders.",
+    "Give an example of a regular expression for dates.",
+    "How do I reverse a linked list in Java?",
+    "Find the bug: for i in range(10) print(i)",
     "Classify this text as sports, politics or technology: 'The team won the final in overtime.'",
     "Rate the following sentence for politeness on a scale from 1 to 5: 'Move, now.'",
-    "Paraphrase this sentence: 'The early bird catches the worm.'", "Correct the grammar: 'He go to school yesterday.'",
+    "Paraphrase this sentence: 'The early bird catches the worm.'",
+    "Correct the grammar: 'He go to school yesterday.'",
     "Extract the keywords from this sentence: 'Solar power is getting cheaper every year.'",
 ]
 TOPICS = [
-    "photosynthesis", "black holes", "the French Revolution", "machine learning", "climate change",
-    "the stock market", "volcanoes", "ancient Egypt", "quantum computing", "the human heart", "jazz music",
-    "the Olympic Games", "honey bees", "electric cars", "the Renaissance", "blockchain", "meditation",
-    "the Amazon rainforest", "video games", "coffee brewing", "the moon landing", "dinosaurs", "yoga",
-    "renewable energy", "the Cold War", "origami", "social media", "pizza making", "gardening", "chess",
-    "sleep hygiene", "public speaking", "the immune system", "volunteering", "hiking safety", "inflation",
+    "photosynthesis",
+    "black holes",
+    "the French Revolution",
+    "machine learning",
+    "climate change",
+    "the stock market",
+    "volcanoes",
+    "ancient Egypt",
+    "quantum computing",
+    "the human heart",
+    "jazz music",
+    "the Olympic Games",
+    "honey bees",
+    "electric cars",
+    "the Renaissance",
+    "blockchain",
+    "meditation",
+    "the Amazon rainforest",
+    "video games",
+    "coffee brewing",
+    "the moon landing",
+    "dinosaurs",
+    "yoga",
+    "renewable energy",
+    "the Cold War",
+    "origami",
+    "social media",
+    "pizza making",
+    "gardening",
+    "chess",
+    "sleep hygiene",
+    "public speaking",
+    "the immune system",
+    "volunteering",
+    "hiking safety",
+    "inflation",
 ]
 
 
@@ -148,9 +219,14 @@ def main() -> int:
     q = np.clip(np.round(w / scale), -32767, 32767).astype("<i2")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "injection_weights.bin").write_bytes(zlib.compress(q.tobytes(), 9))
-    meta = {"version": VERSION, "dim": DIM, "scale": scale, "bias": float(clf.intercept_[0]),
-            "features": "word uni/bi-grams + char 3-5-grams per token, first/last token, length bucket",
-            "trained_on": "benchmarks/firewall.py split=train (BIPIA email train + generated sales content)"}
+    meta = {
+        "version": VERSION,
+        "dim": DIM,
+        "scale": scale,
+        "bias": float(clf.intercept_[0]),
+        "features": "word uni/bi-grams + char 3-5-grams per token, first/last token, length bucket",
+        "trained_on": "benchmarks/firewall.py split=train (BIPIA email train + generated sales content)",
+    }
     (OUT / "injection_model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {OUT}/injection_weights.bin ({len(zlib.compress(q.tobytes(), 9))} bytes)")
     _report_tune()

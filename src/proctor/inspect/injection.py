@@ -110,7 +110,8 @@ def _analyse(text: str) -> list[RuleHit]:
         strongest = max((h.weight for h in inner_hits), default=0.0)
         label = "HTML comment" if kind == "hidden_html_comment" else "CSS-hidden element"
         detail = f"{label}: {' '.join(inner.split())[:70]}"
-        hits.append(RuleHit(kind, 0.1 + 0.5 * strongest, detail, i_start, i_end))
+        hits.append(RuleHit(kind, 0.1 + 0.6 * strongest, detail, i_start, i_end))
+        hits.extend(h for h in inner_hits if h.kind != "model")
     view, index = strip_hidden(norm)
     seen = phrase_hits(view) + _model_hits(blank_tags(view), 0)
     if index is not None:
@@ -187,9 +188,7 @@ def neutralise(text: str, result: ScanResult) -> str:
     removed = [(o_start, o_end) for _k, o_start, o_end, _i, _j in find_hidden_spans(text)]
     removed = _merge(removed)
     fences = _fence_spans(text, result) if result.verdict == "injection" else []
-    fences = [
-        (s, e) for s, e in fences if not any(r_start <= s and e <= r_end for r_start, r_end in removed)
-    ]
+    fences = [(s, e) for s, e in fences if not any(r_start <= s and e <= r_end for r_start, r_end in removed)]
     opens = {s for s, _e in fences}
     closes = {e for _s, e in fences}
     skip = [False] * (len(text) + 1)

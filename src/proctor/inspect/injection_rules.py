@@ -76,10 +76,12 @@ _PRIOR = (
     r"(?:previous|prior|above|earlier|preceding|former|original|initial|all|any|your|the|system|"
     r"developer|existing|current)"
 )
-_RULES = r"(?:instructions?|directions?|directives?|prompts?|rules|guidelines|commands?|context|tasks?|orders)"
+_RULES = (
+    r"(?:instructions?|directions?|directives?|prompts?|rules|guidelines|commands?|context|tasks?|orders)"
+)
 
 # (kind, weight, regex) — kept deliberately specific; the learned scorer covers paraphrases.
-_PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
+_PHRASE_TABLE: list[tuple[str, float, re.Pattern[str]]] = [
     (
         "override",
         0.92,
@@ -87,11 +89,13 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
             [
                 rf"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon)\b(?:\s+\w+){{0,3}}?\s+{_PRIOR}"
                 rf"(?:\s+\w+){{0,2}}?\s+{_RULES}",
-                rf"\b(?:ignore|disregard|forget)\s+(?:everything|all(?: of)? (?:that|this|the above))\b",
+                r"\b(?:ignore|disregard|forget)\s+(?:everything|all(?: of)? (?:that|this|the above))\b",
                 rf"\bnew\s+{_RULES}\s*:",
                 r"\b(?:do not|don't)\s+follow\s+(?:the|your|any)\s+(?:previous|prior|original|above|earlier)",
                 r"\binstead of (?:summari[sz]ing|answering|replying|doing|following|completing)\b",
                 r"\bfrom now on,?\s+(?:you|your|act|respond|reply|always|only)\b",
+                r"\bdecode\s+(?:this|the following|it)\b[^.\n]{0,30}\b(?:and|then)\s+(?:obey|follow|execute|"
+                r"run|do|comply)",
                 r"\b(?:stop|cease) (?:what you are|your current) (?:doing|task)",
                 # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Russian, Chinese, Japanese.
                 r"\b(?:ignorier\w*|vergiss\w*|missacht\w*|übergeh\w*)\b(?:\s+\w+){0,3}?\s+(?:vorherige\w*|"
@@ -102,7 +106,8 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
                 r"(?:instructions|consignes|directives|règles)\s+(?:précédentes|antérieures|ci-dessus|"
                 r"initiales|d'origine)",
                 r"\b(?:ignor[ae]|olvid[ae]|descart[ae])\w*\b(?:\s+\w+){0,3}?\s+(?:las |tus |sus )?"
-                r"(?:instrucciones|indicaciones|órdenes|reglas)\s+(?:anteriores|previas|de arriba|originales)",
+                r"(?:instrucciones|indicaciones|órdenes|reglas)\s+"
+                r"(?:anteriores|previas|de arriba|originales)",
                 r"\b(?:ignora|dimentica)\w*\b(?:\s+\w+){0,3}?\s+(?:le |tutte le )?(?:istruzioni|indicazioni)"
                 r"\s+(?:precedenti|iniziali)",
                 r"\bignor[ae]\w*\b(?:\s+\w+){0,3}?\s+(?:as |todas as )?instruções\s+(?:anteriores|prévias)",
@@ -121,10 +126,12 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
             [
                 rf"\b(?:dear|attention|note to|message for|hey|hello|hi|to)\s+(?:the\s+)?{_AI}s?\b\s*[,:!]",
                 rf"\bif you are an?\s+(?:\w+\s+)?{_AI}\b",
-                r"(?m:^)\s*(?:ai|a\.i\.|assistant|ai assistant|ai agent|agent|llm|chatbot|copilot|bot)\s*,",
-                rf"\b(?:ai|llm|language model|automated|autonomous)\s+(?:agents?|assistants?|models?|systems?)"
-                rf"\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|crawling|that reads?)\b",
-                rf"\b(?:an alle|an die|liebe[rs]?)\s+(?:ki|ki-\w+|sprachmodelle?|assistent\w*)\b",
+                r"(?m:^)\s*(?:ai|ai assistant|ai agent|assistant|llm|chatbot|copilot)\s*:\s*(?=\S)",
+                r"(?:(?m:^)|[\"'>]|[.!?]\s)\s*(?:ai|a\.i\.|assistant|ai assistant|ai agent|agent|llm|chatbot|"
+                r"copilot|bot)\s*,",
+                r"\b(?:ai|llm|language model|automated|autonomous)\s+(?:agents?|assistants?|models?|systems?)"
+                r"\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|crawling|that reads?)\b",
+                r"\b(?:an alle|an die|liebe[rs]?)\s+(?:ki|ki-\w+|sprachmodelle?|assistent\w*)\b",
                 r"\bfalls du eine ki\b|\bwenn du ein(?:e)? (?:ki|sprachmodell|assistent)",
                 r"\bsi (?:tu es|vous êtes) (?:une? )?(?:ia|intelligence artificielle|assistant|modèle)",
                 r"\bsi eres (?:una? )?(?:ia|inteligencia artificial|asistente|modelo)",
@@ -139,7 +146,7 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
     ),
     (
         "output_manipulation",
-        0.4,
+        0.35,
         _compile(
             [
                 r"\b(?:add|include|integrate|insert|append|incorporate|embed|put|weave|mention|promote|"
@@ -165,7 +172,7 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
         ),
     ),
     (
-        "reply_reference",
+        "output_manipulation",
         0.2,
         _compile([r"\b(?:in|to|into|within)\s+your\s+(?:response|reply|answer|output|summary)\b"]),
     ),
@@ -178,8 +185,10 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
                 r"action|endpoint)\b",
                 r"\b(?:email\.send|data\.export|crm\.update|crm\.create|sequence\.enroll|routing\.assign)\b",
                 r"\b(?:send|forward|email|export|upload|post|transmit|leak|exfiltrate|share)\s+(?:\w+\s+){0,4}?"
-                r"(?:all|every|the entire|the full|the complete|our|my)\s+(?:\w+\s+){0,2}?(?:contacts?|leads?|"
-                r"customer (?:list|data|records)|pipeline|crm (?:data|records)|deals?|emails|inbox|conversations|"
+                r"(?:all|every|the entire|the full|the complete|our|my)\s+(?:\w+\s+){0,2}?"
+                r"(?:contacts?|leads?|"
+                r"customer (?:list|data|records)|pipeline|crm (?:data|records)|deals?|emails|inbox|"
+                r"conversations|"
                 r"chat history|api keys?|passwords?|credentials|tokens?|secrets?|database)\b",
                 r"\b(?:send|forward|export|upload|post|transmit)\b[^.\n]{0,80}\bto\s+"
                 r"(?:https?://\S+|[\w.+-]+@[\w-]+\.[\w.]+)[^.\n]{0,40}\b(?:immediately|now|silently|without)",
@@ -200,15 +209,125 @@ _PHRASES: list[tuple[str, float, re.Pattern[str]]] = [
                 r"\b(?:do not|don't|never)\s+(?:tell|inform|mention|reveal|disclose|alert|notify|show)\s+"
                 r"(?:this\s+|these\s+|it\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|operator|anyone|rep|"
                 r"sales ?rep|recipient)",
-                r"\bwithout (?:telling|informing|notifying|alerting|asking) (?:the )?(?:user|human|operator|anyone)",
+                r"\bwithout (?:telling|informing|notifying|alerting|asking) (?:the )?"
+                r"(?:user|human|operator|anyone)",
                 r"\b(?:do not|don't|never) mention (?:this|these|the) (?:instructions?|message|note|request)",
                 r"\bkeep (?:this|these instructions) (?:secret|hidden|confidential) from\b",
-                r"\bsag(?:e)? (?:dem|der) (?:nutzer|benutzer)\w* nichts\b|\bne (?:le )?dis rien à l'utilisateur",
+                r"\bsag(?:e)? (?:dem|der) (?:nutzer|benutzer)\w* nichts\b",
+                r"\bne (?:le )?dis rien à l'utilisateur",
                 r"\bno (?:le )?(?:digas|menciones) (?:nada )?(?:al|a el) usuario",
             ]
         ),
     ),
 ]
+
+# Cheap substring gates (on the lower-cased text): a family's regex only runs when one is present.
+_GATES: dict[str, tuple[str, ...]] = {
+    "override": (
+        "ignor",
+        "disregard",
+        "forget",
+        "overrid",
+        "bypass",
+        "skip",
+        "drop",
+        "abandon",
+        "neue",
+        "follow",
+        "new instruction",
+        "new direction",
+        "new rule",
+        "new prompt",
+        "new task",
+        "new command",
+        "new order",
+        "instead of",
+        "from now on",
+        "stop",
+        "cease",
+        "vergiss",
+        "missacht",
+        "übergeh",
+        "oubli",
+        "tiens pas",
+        "olvid",
+        "descart",
+        "dimentic",
+        "negeer",
+        "zignoruj",
+        "игнор",
+        "忽略",
+        "無視",
+        "decode",
+    ),
+    "output_manipulation": (
+        "your",
+        "respond",
+        "reply",
+        "answer",
+        "deiner",
+        "ihrer",
+        " ta ",
+        "votre",
+        " tu ",
+        " su ",
+    ),
+    "tool_request": (
+        "tool",
+        "function",
+        "api",
+        "plugin",
+        "endpoint",
+        ".send",
+        ".export",
+        "crm.",
+        "sequence.",
+        "routing.",
+        "contact",
+        "lead",
+        "customer",
+        "pipeline",
+        "deal",
+        "inbox",
+        "history",
+        "key",
+        "password",
+        "credential",
+        "token",
+        "secret",
+        "database",
+        "![",
+        "follow",
+        "execute",
+        "obey",
+        "closed",
+        "qualified",
+        "vip",
+        "priority",
+        "conversations",
+        "emails",
+        "immediately",
+        "silently",
+        "without",
+    ),
+    "secrecy": (
+        "tell",
+        "inform",
+        "mention",
+        "reveal",
+        "disclose",
+        "alert",
+        "notify",
+        "show",
+        "without",
+        "keep",
+        "nichts",
+        "dis rien",
+        "digas",
+        "menciones",
+    ),
+}
+_PHRASES = [(kind, weight, _GATES.get(kind), pattern) for kind, weight, pattern in _PHRASE_TABLE]
 
 _ROLE_MARKERS = re.compile(
     r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>"
@@ -284,7 +403,10 @@ def decode_base64_runs(text: str) -> list[tuple[int, int, str]]:
 def phrase_hits(norm: str, offset: int = 0) -> list[RuleHit]:
     """Instruction-phrase rules (override, address to an AI, output changes, tools, secrecy)."""
     hits: list[RuleHit] = []
-    for kind, weight, pattern in _PHRASES:
+    lower = norm.lower()
+    for kind, weight, gate, pattern in _PHRASES:
+        if gate is not None and not any(g in lower for g in gate):
+            continue
         for m in pattern.finditer(norm):
             snippet = " ".join(m.group(0).split())[:80]
             hits.append(RuleHit(kind, weight, snippet, m.start() + offset, m.end() + offset))
@@ -296,8 +418,11 @@ def phrase_hits(norm: str, offset: int = 0) -> list[RuleHit]:
 
 
 _COMMON = frozenset(
-    "the and to of a in you your is for that this it with be on as are all and or not do if any "
-    "please from now must will an by at send write what how ignore instructions assistant".split()
+    re.findall(
+        r"\w+",
+        "the and to of a in you your is for that this it with be on as are all or not do if any please "
+        "from now must will an by at send write what how ignore instructions assistant",
+    )
 )
 _ALPHA_WORD = re.compile(r"[A-Za-z]+")
 
