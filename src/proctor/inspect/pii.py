@@ -13,6 +13,11 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 __all__ = ["PII_KINDS", "PiiFinding", "find_pii", "redact_pii"]
 
 PII_KINDS: tuple[str, ...] = ("payment_card", "us_ssn", "national_id", "iban", "date_of_birth", "email")
@@ -199,16 +204,18 @@ def _national_ids(text: str) -> list[PiiFinding]:
 
 # --- IBAN ----------------------------------------------------------------------------------
 
-_IBAN_LENGTHS = dict(
-    (entry[:2], int(entry[2:]))
-    for entry in (
-        "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DK18 DO28 "
-        "EE20 EG29 ES24 FI18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26 "
-        "IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 MC27 MD24 ME22 MK19 MR27 MT31 MU30 NL18 "
-        "NO15 PK24 PL28 PS29 PT25 QA29 RO24 RS22 SA24 SC31 SE24 SI19 SK24 SM27 ST25 SV28 TL23 TN24 "
-        "TR26 UA29 VA22 VG24 XK20"
-    ).split()
-)
+_IBAN_LENGTHS = {
+    entry[:2]: int(entry[2:])
+    for entry in _words(
+        """
+        AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DK18 DO28
+        EE20 EG29 ES24 FI18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26
+        IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 MC27 MD24 ME22 MK19 MR27 MT31 MU30 NL18
+        NO15 PK24 PL28 PS29 PT25 QA29 RO24 RS22 SA24 SC31 SE24 SI19 SK24 SM27 ST25 SV28 TL23 TN24
+        TR26 UA29 VA22 VG24 XK20
+        """
+    )
+}
 _IBAN_RE = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 
 
@@ -280,9 +287,11 @@ def _emails(text: str, allowed: Collection[str]) -> list[PiiFinding]:
     out = []
     at = text.find("@")
     while at != -1:
-        lo = max(0, at - 64)
-        m = _EMAIL_RE.search(text, lo, at + 256)
-        if m is not None and m.start() <= at < m.end():
+        lo = at
+        while lo > 0 and at - lo < 64 and (text[lo - 1].isalnum() or text[lo - 1] in "._+%-"):
+            lo -= 1
+        m = _EMAIL_RE.match(text, lo, at + 256)
+        if m is not None and not _glued(text, lo, ".+-"):
             raw = m.group(0).rstrip(".")
             if raw.casefold() not in ok:
                 out.append(PiiFinding("email", m.start(), m.start() + len(raw), raw))

@@ -4,18 +4,22 @@ These feed the ``sensitive_topic`` risk trigger (SPEC §5). The goal is to catch
 committing the company (a price, a discount, a contract term, a compliance claim) while
 leaving ordinary outreach alone. Decisions taken here, on purpose:
 
-* ``pricing`` fires on price/pricing/quote/invoice/billing/fees, "per seat/user/month" and on
-  money amounts, except amounts next to funding or savings words ("raised $20M",
-  "saved them $2M"), which are claims about the prospect, not prices.
-* ``cost`` fires only when it is about what something costs ("the cost of the plan",
-  "costs $40"), not "reduce your costs"; "no cost to chat/talk/meet" is ordinary outreach.
-  "at no cost" / "free pilot" about the offer itself is a commercial commitment: pricing.
-* ``discount`` fires on discounts, "% off", promo codes, coupons, free months, waived fees.
+* ``pricing`` fires on price/pricing, a quote (the noun, not "quote your CEO"), invoices,
+  billing, fees, "per seat/user/licence" and money amounts, except amounts next to funding or
+  savings words ("raised $20M", "saved them $2M"): those are claims about the prospect (the
+  evidence check covers them), not prices. "cost" fires only when it states what something
+  costs ("costs $40", "the cost of the plan", "at no cost to you"), never for "reduce your
+  costs" or "no cost to chat". "per rep/month/year" alone is not pricing ("2x more meetings
+  per rep").
+* ``discount`` fires on discounts, "% off", promo codes (not a job promotion), coupons, free
+  months, waived fees, special/introductory offers.
 * ``legal`` fires on contracts, agreements (MSA, NDA, DPA), liability, indemnification,
-  warranties, SLAs, renewal/termination terms.
+  warranties, SLAs and penalties, renewal/termination terms, redlines.
 * ``security_compliance`` fires on certifications and regulations (SOC 2, ISO 27001, GDPR,
-  HIPAA, PCI DSS, FedRAMP, CCPA), "compliant/certified", absolute security claims
-  ("fully secure", "unhackable", "bank-grade") and encryption claims.
+  HIPAA, PCI DSS, FedRAMP, CCPA), "compliant", absolute security claims ("fully secure",
+  "unhackable", "bank-grade security") and encryption claims.
+
+Matching is on the lower-cased text with literal stems (``StemPatterns``), for speed.
 """
 
 from __future__ import annotations
@@ -44,14 +48,24 @@ _TAIL_MONEY = r"\s?\d[\d,]*(?:\.\d+)?"
 # (topic, literal stem, regex matched at the stem on lower-cased text[, regex required just before]).
 _PATTERNS: tuple[tuple[str, ...], ...] = (
     ("pricing", "pric", r"pric(?:e|es|ed|ing)\b"),
-    ("pricing", "quot", r"quot(?:e|es|ed|ation)\b(?!\s+(?:from|by)\b)"),
+    ("pricing", "quot", r"quot(?:es|ed|ation)\b(?!\s+(?:from|by)\b)"),
+    ("pricing", "quote", r"quote\b", r"\b(?:a|the|our|your|this|that|formal|updated|revised|final|price)\s+"),
+    ("pricing", "quote", r"quote\s+for\b"),
     ("pricing", "invoic", r"invoic(?:e|es|ed|ing)\b"),
     ("pricing", "billing", r"billing\b"),
     ("pricing", "fee", r"fees?\b"),
     ("pricing", "per", r"per[- ](?:seat|user|licen[cs]e|annum)s?\b"),
     ("pricing", "cost", r"costs?\s+(?:just|only|around|about|[$€£]|\d)"),
-    ("pricing", "cost", r"cost\s+of\s+(?:the|our|a|an)\s+(?:plan|licen[cs]e|subscription|platform|product|pilot|seat)"),
-    ("pricing", "at no", r"at\s+no\s+(?:extra\s+|additional\s+)?cost\b(?!\s+to\s+(?:chat|talk|meet|connect))"),
+    (
+        "pricing",
+        "cost",
+        r"cost\s+of\s+(?:the|our|a|an)\s+(?:plan|licen[cs]e|subscription|platform|product|pilot|seat)",
+    ),
+    (
+        "pricing",
+        "at no",
+        r"at\s+no\s+(?:extra\s+|additional\s+)?cost\b(?!\s+to\s+(?:chat|talk|meet|connect))",
+    ),
     ("pricing", "free", r"free\s+(?:pilot|trial|of\s+charge|tier|plan)\b"),
     ("pricing", "$", r"\$" + _TAIL_MONEY),
     ("pricing", "€", "€" + _TAIL_MONEY),
