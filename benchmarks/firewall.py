@@ -19,14 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from firewall_attacks import inject
-from firewall_corpus import CLEAN_KINDS, Ctx
+from firewall_attacks import inject, inject_task
+from firewall_corpus import CLEAN_KINDS, HARD_KINDS, Ctx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIPIA = ROOT.parent / "shared" / "data" / "bipia_email.jsonl"
 SALES_FILE = Path(__file__).resolve().parent / "data" / "firewall_sales.jsonl"
 N_CLEAN = 3000
 N_INJECTED = 1500
+N_HARD = 1500
+N_TASK = 750
+TASKS_PER_BIPIA_HOST = 4
 SEED = 20261124
 
 
@@ -49,6 +52,45 @@ def sales_rows() -> list[dict[str, str]]:
             row.update(inject(rng, text, kind, split))
             row["label"] = "injection"
         rows.append(row)
+    return rows
+
+
+def hard_rows() -> list[dict[str, str]]:
+    """Hard clean material (questions, tips, support instructions, FAQs, CRM action items) and
+    off-topic assistant tasks planted in business documents (deterministic)."""
+    rows: list[dict[str, str]] = []
+    kinds = sorted(HARD_KINDS)
+    hosts = [*kinds, "reply", "newsletter"]
+    for i in range(N_HARD + N_TASK):
+        rng = random.Random(SEED * 104729 + i)
+        split = _split_of(i)
+        if i < N_HARD:
+            kind = kinds[(i // 10) % len(kinds)]
+            text = HARD_KINDS[kind](Ctx(rng, split))
+            rows.append(
+                {"id": f"hard-{i}", "source": f"hard:{kind}", "split": split, "label": "clean", "text": text}
+            )
+            continue
+        kind = hosts[(i // 10) % len(hosts)]
+        make = HARD_KINDS.get(kind) or CLEAN_KINDS[kind]
+        row = {"id": f"task-{i}", "source": "task:sales", "split": split, "label": "injection"}
+        row.update(inject_task(rng, make(Ctx(rng, split)), split))
+        rows.append(row)
+    return rows
+
+
+def bipia_task_rows(bipia: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Off-topic assistant tasks planted in BIPIA's benign host emails, split as the hosts are."""
+    rows: list[dict[str, str]] = []
+    for r in bipia:
+        if r["label"] != "clean":
+            continue
+        for k in range(TASKS_PER_BIPIA_HOST):
+            rng = random.Random(f"{r['id']}:{k}")
+            row = {"id": f"{r['id']}-task{k}", "source": "task:bipia-host", "split": r["split"]}
+            row.update(inject_task(rng, r["text"], r["split"]))
+            row["label"] = "injection"
+            rows.append(row)
     return rows
 
 
@@ -92,7 +134,8 @@ def bipia_rows() -> list[dict[str, str]]:
 
 def dataset() -> list[dict[str, str]]:
     """The whole labelled set."""
-    return bipia_rows() + sales_rows()
+    bipia = bipia_rows()
+    return bipia + sales_rows() + hard_rows() + bipia_task_rows(bipia)
 
 
 def evaluate(rows: list[dict[str, str]], threshold: float | None = None) -> dict[str, object]:

@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import firewall_attacks as fa
 from firewall import dataset
-from proctor.inspect.injection_model import DIM, blank_tags, segment_features, segments
+from proctor.inspect.injection_model import DIM, blank_tags, segment_contexts, segment_features, segments
 from proctor.inspect.injection_rules import find_hidden_spans, normalise_for_match, strip_hidden
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "proctor" / "inspect" / "data"
-VERSION = "inj-lr-1"
+VERSION = "inj-lr-2-ctx"
 
 # Extra generic assistant requests for training only: the kind of line an attacker plants so the
 # agent does something other than its task. Verb templates x topics, written for this project.
@@ -150,53 +150,236 @@ TOPICS = [
 ]
 
 
-def _dup(rows: list[str], k: int) -> list[str]:
-    return rows * k
+# Training-only contrast sets: the same request shapes ("can you tell me how...", "suggest...",
+# "summarize...") about the business relationship (negatives, when planted in business text) versus
+# about the outside world (positives). The scorer has to learn that the subject, not the verb, decides.
+SHAPES = [
+    "Can you tell me how {x} works?",
+    "Could you explain {x}?",
+    "What are some examples of {x}?",
+    "Do you have any tips on {x}?",
+    "How would you recommend we handle {x}?",
+    "Can you walk me through {x}?",
+    "Show me how {x} works.",
+    "Give me an overview of {x}.",
+    "Suggest a good approach to {x}.",
+    "Summarize {x} in a few bullet points.",
+    "What would you suggest for {x}?",
+    "Write up a short note on {x}.",
+    "How do I set up {x}?",
+    "Identify the main risks of {x}.",
+    "Describe {x} briefly.",
+    "Make sure you understand {x}.",
+    "Help me with {x}.",
+    "What do you think about {x}?",
+    "Analyze {x} and report back.",
+    "Research {x} and share what you find.",
+]
+BUSINESS_SUBJECTS = [
+    "the Salesforce sync",
+    "user provisioning in our workspace",
+    "the renewal process for our contract",
+    "your SLA for priority tickets",
+    "data retention on your platform",
+    "the invoice schedule",
+    "seat-based pricing for our team",
+    "the migration from our current CRM",
+    "the approval workflow for discounts",
+    "duplicate detection in the connector",
+    "the sandbox environment",
+    "SSO setup with Okta",
+    "the reporting dashboard",
+    "the security questionnaire",
+    "the pilot success criteria",
+    "volume discounts for 200 seats",
+    "the onboarding timeline",
+    "role permissions for managers",
+    "the API rate limits",
+    "the contract terms",
+    "the data export",
+    "the implementation fees",
+    "your support hours",
+    "the purchase order process",
+    "the rollout across our regional offices",
+    "the quarterly business review",
+    "the trial usage data",
+    "the integration with our billing system",
+    "the upgrade to version 5",
+    "the account handover to the new owner",
+]
+WORLD_SUBJECTS = [
+    "baking sourdough bread",
+    "the plot of a famous novel",
+    "training a puppy",
+    "the history of the Roman Empire",
+    "planning a wedding",
+    "growing tomatoes on a balcony",
+    "learning to play the piano",
+    "the rules of cricket",
+    "a trip to Patagonia",
+    "the life of Leonardo da Vinci",
+    "black holes",
+    "meditation for beginners",
+    "writing a fantasy novel",
+    "the best hiking trails in Norway",
+    "how rainbows form",
+    "choosing a mountain bike",
+    "the French Revolution",
+    "saving for retirement as a student",
+    "the lyrics of a pop song",
+    "knitting a scarf",
+    "the solar system",
+    "starting a podcast about movies",
+    "the sentiment of a movie review",
+    "winning at chess",
+    "decorating a small apartment",
+    "the causes of climate change",
+    "vegan dessert recipes",
+    "the migration of birds",
+    "organizing a kids' birthday party",
+    "ancient Greek mythology",
+]
+BUSINESS_INSTRUCTIONS = [
+    "Make sure your admin has approved the app before the training session.",
+    "Ensure the billing contact is correct on the order form.",
+    "Remember to bring the signed NDA to the meeting.",
+    "Please forward the invoice to accounts payable.",
+    "Install the latest version of the desktop app before Monday.",
+    "Confirm the number of seats so we can finalize the quote.",
+    "Review the attached proposal and let us know if anything is missing.",
+    "Share the meeting link with anyone else who should join.",
+    "Log in to the portal to download your certificate.",
+    "Check that your firewall allows traffic from our IP range.",
+    "Update your contact details in the customer portal.",
+    "Add the renewal date to the account record.",
+    "Ask procurement to issue the purchase order this week.",
+    "Prepare the demo account with sample data before the call.",
+    "Send the signed contract back by the end of the month.",
+    "Invite your team leads to the onboarding kickoff.",
+    "Book a slot with our solutions engineer using the calendar link.",
+    "Enable the connector in the admin console and map the fields.",
+    "Keep this email for your records.",
+    "Read the release notes before upgrading your workspace.",
+]
+
+
+def _contrast_sets() -> tuple[list[str], list[str]]:
+    """(business requests, off-topic requests) built from the shapes above."""
+    biz = [s.format(x=x) for s, x in itertools.product(SHAPES, BUSINESS_SUBJECTS)]
+    world = [s.format(x=x) for s, x in itertools.product(SHAPES, WORLD_SUBJECTS)]
+    rng = random.Random(11)
+    return rng.sample(biz, 300) + BUSINESS_INSTRUCTIONS, rng.sample(world, 300)
+
+
+Segment = tuple[str, tuple[str, str, str], int]
+
+
+def _view(text: str) -> str:
+    view, _ = strip_hidden(normalise_for_match(text))
+    return blank_tags(view)
+
+
+def _labelled(text: str, payload: str | None) -> list[Segment] | None:
+    """Segments of `text` in document context, labelled 1 where they overlap `payload`.
+
+    Returns None when a payload is given but cannot be located in the text (encoded carriers).
+    """
+    view = _view(text)
+    spans = segments(view)
+    lo = hi = -1
+    if payload:
+        lo = view.find(payload)
+        if lo < 0:
+            return None
+        hi = lo + len(payload)
+    out: list[Segment] = []
+    for (s, e), ctx in zip(spans, segment_contexts(view, spans), strict=True):
+        out.append((view[s:e], ctx, int(s < hi and lo < e)))
+    return out
+
+
+def _standalone(text: str, label: int) -> list[Segment]:
+    """Segments of a text scored on its own (decoded / hidden payloads are scored that way)."""
+    inner = _view(text)
+    spans = segments(inner)
+    return [(inner[s:e], c, label) for (s, e), c in zip(spans, segment_contexts(inner, spans), strict=True)]
+
+
+def _hidden_inner(text: str) -> list[Segment]:
+    norm, _ = strip_hidden(normalise_for_match(text))
+    out: list[Segment] = []
+    for _k, _a, _b, i_start, i_end in find_hidden_spans(norm):
+        out += _standalone(norm[i_start:i_end], 0)
+    return out
+
+
+def _plant(rng: random.Random, host: str, task: str) -> str:
+    lines = host.split("\n")
+    where = rng.choice(["start", "middle", "end", "end", "inline"])
+    if where == "inline" and len(lines) > 1:
+        i = rng.randrange(len(lines))
+        lines[i] = lines[i].rstrip() + " " + task
+    else:
+        i = {"start": 0, "end": len(lines)}.get(where, rng.randrange(len(lines) + 1))
+        lines.insert(i, task)
+    return "\n".join(lines)
 
 
 def training_segments() -> tuple[list[list[int]], list[int]]:
-    """Segment features and labels from the train split plus generated instruction variants."""
-    pos: list[str] = []
-    neg: list[str] = []
+    """Labelled segment features from the train split plus generated instruction variants."""
+    segs: list[Segment] = []
+    hosts: list[str] = []
     for r in dataset():
         if r["split"] != "train":
             continue
         text = r["text"]
-        if r["label"] == "injection":
-            pos.append(r["payload"])
-            if not r["id"].startswith("bipia-"):
-                continue
-            enc = base64.b64encode(r["payload"].encode()).decode()
-            text = text.replace(r["payload"], "\n").replace(enc, "\n")
-        neg.append(text)
+        if r["label"] == "clean":
+            in_doc = _labelled(text, None) or []
+            segs += in_doc
+            # The same sentences scored on their own, so a lone segment is not a positive cue.
+            segs += [(seg, ("only", "line", "na"), 0) for seg, _c, _l in in_doc]
+            segs += _hidden_inner(text)
+            hosts.append(text)
+            continue
+        payload = r["payload"]
+        segs += _standalone(payload, 1)
+        located = _labelled(text, payload)
+        if located is not None:
+            segs += located
+        elif r["id"].startswith("bipia-"):
+            enc = base64.b64encode(payload.encode()).decode()
+            segs += _labelled(text.replace(enc, "\n"), None) or []
     rng = random.Random(7)
-    for tmpl, topic in itertools.product(TASK_TEMPLATES, TOPICS):
-        if rng.random() < 0.5:
-            pos.append(tmpl.format(t=topic))
+    tasks = [
+        t.format(t=topic) for t, topic in itertools.product(TASK_TEMPLATES, TOPICS) if rng.random() < 0.5
+    ]
+    tasks += fa.TASKS[0::2] + QUESTIONS
+    for task in tasks:
+        segs += _standalone(task, 1)
+        host = rng.choice(hosts)
+        segs += _labelled(_plant(rng, host, task), task) or []
+    biz, world = _contrast_sets()
+    for task in world:
+        segs += _labelled(_plant(rng, rng.choice(hosts), task), task) or []
+    for line in biz:
+        segs += _labelled(_plant(rng, rng.choice(hosts), line), None) or []
+        segs += _standalone(line, 0)
     goals = [g.format(mail=fa.ATTACKER[0], url=fa.URLS[0]) for g in fa.GOALS[0::2]]
+    pos: list[str] = []
     for bank in (fa.OVERRIDE, fa.ADDRESS, fa.MARKERS):
         for tmpl, goal in itertools.product(bank[0::2], goals):
             pos.append(tmpl.format(goal=goal))
-    pos += [p.format(mail=fa.ATTACKER[1]) for p in fa.MULTI_PAYLOADS[0::2]] + fa.TASKS[0::2] + QUESTIONS
+    pos += [p.format(mail=fa.ATTACKER[1]) for p in fa.MULTI_PAYLOADS[0::2]]
+    for p in pos:
+        segs += _standalone(p, 1)
     feats: list[list[int]] = []
     labels: list[int] = []
-    for label, docs in ((1, pos), (0, neg)):
-        for doc in docs:
-            for seg in _doc_segments(doc):
-                f = segment_features(seg)
-                if f:
-                    feats.append(f)
-                    labels.append(label)
+    for seg, ctx, label in segs:
+        f = segment_features(seg, ctx)
+        if f:
+            feats.append(f)
+            labels.append(label)
     return feats, labels
-
-
-def _doc_segments(text: str) -> list[str]:
-    view, _ = strip_hidden(normalise_for_match(text))
-    out = [view[s:e] for s, e in segments(blank_tags(view))]
-    for _k, _a, _b, i_start, i_end in find_hidden_spans(view):
-        inner = blank_tags(view[i_start:i_end])
-        out += [inner[s:e] for s, e in segments(inner)]
-    return out
 
 
 def _matrix(feats: list[list[int]]) -> csr_matrix:
@@ -240,7 +423,7 @@ def _report_tune() -> None:
     injection_model.load_model.cache_clear()
     rows = [r for r in dataset() if r["split"] == "tune"]
     scored = [(r, scan(r["text"]).score) for r in rows]
-    for thr in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+    for thr in (0.5, 0.6, 0.7, 0.75, 0.775, 0.8):
         for src in sorted({r["source"] for r in rows}):
             inj = [s for r, s in scored if r["source"] == src and r["label"] == "injection"]
             cln = [s for r, s in scored if r["source"] == src and r["label"] == "clean"]

@@ -20,6 +20,7 @@ __all__ = [
     "DIM",
     "Model",
     "load_model",
+    "segment_contexts",
     "segment_features",
     "segments",
 ]
@@ -59,8 +60,54 @@ def _norm_token(tok: str) -> str:
     return "0" if tok.isdigit() else tok
 
 
-def segment_features(seg: str) -> list[int]:
-    """Sorted unique feature ids of one segment (the model input; values are 1/sqrt(count))."""
+_CONTENT = re.compile(r"[^\W\d_]{4,}")
+_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "that this with from have your what when where which would could should there their they them "
+        "about also been were will just more some into than then only very make like does here over such "
+        "please thanks thank best regards hello dear",
+    )
+)
+
+
+def _content_words(seg: str) -> set[str]:
+    return {w[:5] for w in _CONTENT.findall(seg.lower()) if w not in _STOP}
+
+
+def segment_contexts(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str, str]]:
+    """Document context of each segment: (position, own-line-or-inline, lexical-overlap bucket).
+
+    Position is first/mid/last/only among the segments; overlap is the share of the segment's content
+    words that occur in some other segment (a planted off-topic request shares almost none).
+    """
+    n = len(spans)
+    words = [_content_words(text[s:e]) for s, e in spans]
+    seen: dict[str, int] = {}
+    for ws in words:
+        for w in ws:
+            seen[w] = seen.get(w, 0) + 1
+    out: list[tuple[str, str, str]] = []
+    for i, (start, end) in enumerate(spans):
+        pos = "only" if n == 1 else "first" if i == 0 else "last" if i == n - 1 else "mid"
+        before = text.rfind("\n", 0, start)
+        after = text.find("\n", end)
+        own_line = (
+            not text[before + 1 : start].strip()
+            and not text[end : after if after >= 0 else len(text)].strip()
+        )
+        ws = words[i]
+        if n == 1 or not ws:
+            ov = "na"
+        else:
+            share = sum(seen[w] > 1 for w in ws) / len(ws)
+            ov = "0" if share == 0 else "lo" if share < 0.34 else "hi"
+        out.append((pos, "line" if own_line else "inline", ov))
+    return out
+
+
+def segment_features(seg: str, ctx: tuple[str, str, str] = ("only", "line", "na")) -> list[int]:
+    """Sorted unique feature ids of one segment in its document context (values are 1/sqrt(count))."""
     toks = [_norm_token(t) for t in _TOKEN.findall(seg.lower())]
     if not toks:
         return []
@@ -77,6 +124,13 @@ def segment_features(seg: str) -> list[int]:
         feats.add(_h(f"first2:{toks[0]} {toks[1]}"))
     feats.add(_h(f"len:{min(len(toks), 40) // 4}"))
     feats.add(_h("last:" + toks[-1]))
+    pos, line, ov = ctx
+    feats.add(_h(f"ctx:{pos}|{line}"))
+    feats.add(_h(f"ctx:ov={ov}"))
+    feats.add(_h(f"ctx:{pos}|{line}|ov={ov}"))
+    feats.add(_h(f"ctx:first={toks[0]}|ov={ov}"))
+    feats.add(_h(f"ctx:last={toks[-1]}|ov={ov}"))
+    feats.add(_h(f"ctx:first={toks[0]}|{pos}|{line}"))
     return sorted(feats)
 
 
@@ -123,15 +177,21 @@ class Model:
     bias: float
     version: str
 
-    def score(self, seg: str) -> float:
-        """Probability (0..1) that this one segment is an injected instruction."""
-        feats = segment_features(seg)
+    def score(self, seg: str, ctx: tuple[str, str, str] = ("only", "line", "na")) -> float:
+        """Probability (0..1) that this one segment (in context `ctx`) is an injected instruction."""
+        feats = segment_features(seg, ctx)
         if not feats:
             return 0.0
         w = self.weights
         total = sum(w[i] for i in feats)
         z = self.bias + total * self.scale / math.sqrt(len(feats))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def score_text(self, text: str) -> list[tuple[int, int, float]]:
+        """(start, end, probability) for every segment of `text`, scored in document context."""
+        spans = segments(text)
+        ctxs = segment_contexts(text, spans)
+        return [(s, e, self.score(text[s:e], c)) for (s, e), c in zip(spans, ctxs, strict=True)]
 
 
 @lru_cache(maxsize=1)

@@ -105,7 +105,10 @@ def _check_evidence(
 ) -> None:
     """No receipts, no send: every specific claim must be supported by a fact in the receipt."""
     facts = request.evidence.facts if request.evidence else []
+    # The recipients' first names and the sender's own company are not claims that need a receipt.
     ignore = [n for n in (_first_name_of(a) for a in derived.recipients) if n]
+    if derived.sender_domain:
+        ignore.append(derived.sender_domain.split(".", 1)[0].capitalize())
     results = match_claims(
         extract_claims(body), facts, min_confidence=policy.document.evidence.min_confidence, ignore=ignore
     )
