@@ -1,0 +1,119 @@
+"""Wiring: Settings → store, keyring, audit log, policy → Gate and Admin; `init_home` for `proctor init`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+
+from proctor.admin import Admin
+from proctor.config import ConfigError, Settings, write_keys_file
+from proctor.gate import Gate
+from proctor.policy.compile import CompiledPolicy, load_policy
+from proctor.store.audit import AuditLog
+from proctor.store.engine import Store
+from proctor.store.migrate import upgrade
+from proctor.store.secrets import Keyring, new_fernet_key, new_signing_key
+
+
+class PolicySource:
+    """The current policy: reloaded when the file changes; a bad edit raises PolicyError."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._policy: CompiledPolicy | None = None
+        self()
+
+    def __call__(self) -> CompiledPolicy:
+        try:
+            st = self.path.stat()
+        except OSError as exc:
+            raise ConfigError(f"policy file {self.path} is missing: run `proctor init`") from exc
+        stamp = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if self._policy is None or stamp != self._stamp:
+                self._policy = load_policy(self.path)
+                self._stamp = stamp
+            return self._policy
+
+
+@dataclass
+class Services:
+    """Everything a process needs; call `close()` when done."""
+
+    settings: Settings
+    store: Store
+    keyring: Keyring
+    audit: AuditLog
+    policy: Callable[[], CompiledPolicy]
+    gate: Gate
+    admin: Admin
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.store.close()
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    migrate: bool = False,
+    clock: Callable[[], datetime] | None = None,
+    policy: Callable[[], CompiledPolicy] | None = None,
+) -> Services:
+    """Wire the services from settings; refuses to start without real secret keys."""
+    settings = settings or Settings()
+    keyring = settings.keyring()
+    source = policy or PolicySource(Path(settings.policy_path))
+    store = Store.from_url(settings.database_url)
+    try:
+        if migrate:
+            upgrade(store.engine)
+        audit = AuditLog(store, keyring, settings.checkpoint_every)
+        gate = Gate(store, audit, source, clock=clock)
+        admin = Admin(store, audit, keyring, clock=clock, persist_keys=settings.persist_keys)
+    except BaseException:
+        store.close()
+        raise
+    return Services(settings, store, keyring, audit, source, gate, admin)
+
+
+@dataclass
+class InitResult:
+    """What `proctor init` did."""
+
+    home: str
+    policy_path: str
+    keys_path: str
+    database_url: str
+    created: list[str] = field(default_factory=list)
+
+
+def init_home(directory: str | Path) -> InitResult:
+    """Write a starter policy and a keys file (0600), create and migrate the database; never overwrites."""
+    home = Path(directory).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    settings = Settings(home=home)
+    created: list[str] = []
+    policy_path = Path(settings.policy_path)
+    if not policy_path.exists():
+        policy_path.write_text(files("proctor").joinpath("templates/policy.yaml").read_text(encoding="utf-8"))
+        created.append(str(policy_path))
+    keys_path = Path(settings.keys_path)
+    if not keys_path.exists() and settings.secret_keys is None:
+        write_keys_file(keys_path, [new_fernet_key()], new_signing_key())
+        created.append(str(keys_path))
+    settings.keyring()
+    store = Store.from_url(settings.database_url)
+    try:
+        upgrade(store.engine)
+    finally:
+        store.close()
+    if settings.database_url.startswith("sqlite:///"):
+        created.append(settings.database_url)
+    return InitResult(str(home), str(policy_path), str(keys_path), settings.database_url, created)

@@ -1,0 +1,405 @@
+"""The one pipeline: authenticate → validate → load facts → decide → record → execute/queue → record."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection
+
+from proctor.domain.actions import CATALOGUE, Catalogue
+from proctor.domain.audit import canonical, redact, utc_stamp
+from proctor.domain.decisions import Decision, Effect
+from proctor.domain.errors import ConflictError, ProctorError, RequestError
+from proctor.domain.identity import AgentPrincipal, Role, UserPrincipal, new_id, scopes_cover
+from proctor.domain.requests import ActionRequest
+from proctor.policy.compile import CompiledPolicy
+from proctor.policy.derived import Derived, derive
+from proctor.policy.evaluate import decide
+from proctor.policy.verdict import denial
+from proctor.store import actions as action_rows
+from proctor.store import facts as fact_rows
+from proctor.store import identities, sandbox, usage
+from proctor.store.audit import AuditLog
+from proctor.store.engine import Store
+
+try:  # the firewall is optional at import time (built alongside the gate)
+    from proctor.inspect.injection import neutralise as _neutralise
+    from proctor.inspect.injection import scan as _scan
+except ImportError:  # pragma: no cover
+    _scan = _neutralise = None  # type: ignore[assignment]
+
+Status = Literal["denied", "pending_approval", "allowed", "approved", "executed", "failed"]
+_STATUS: dict[Effect, Status] = {
+    Effect.DENY: "denied",
+    Effect.REQUIRE_APPROVAL: "pending_approval",
+    Effect.ALLOW: "allowed",
+}
+
+
+class SubmitResult(BaseModel):
+    """What `POST /v1/actions` answers: the action id, its status, the decision and any outcome."""
+
+    action_id: str
+    status: Status
+    decision: Decision
+    outcome: dict[str, Any] | None = None
+    replayed: bool = False
+
+
+def _bearer(value: str) -> str:
+    value = value.strip()
+    return value[7:].strip() if value.lower().startswith("bearer ") else value
+
+
+def _local(at: datetime, tz: str | None) -> dict[str, Any]:
+    if not tz:
+        return {}
+    try:
+        return {"timezone": tz, "local_time": at.astimezone(ZoneInfo(tz)).isoformat()}
+    except (ZoneInfoNotFoundError, ValueError):
+        return {"timezone": tz}
+
+
+class Gate:
+    """Every agent action passes through `submit`; the decision itself stays a pure function."""
+
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        policy: Callable[[], CompiledPolicy],
+        *,
+        catalogue: Catalogue = CATALOGUE,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.audit = audit
+        self.policy = policy
+        self.catalogue = catalogue
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def authenticate_agent(self, bearer: str) -> AgentPrincipal:
+        """The agent behind an API key; AuthError for unknown or revoked keys."""
+        with self.store.read() as conn:
+            key, owner = identities.find_key(conn, _bearer(bearer), "agent")
+        return AgentPrincipal(
+            workspace_id=key.workspace_id,
+            agent_id=key.owner_id,
+            key_id=key.id,
+            scopes=key.scopes,
+            status=owner["status"],
+        )
+
+    def authenticate_user(self, bearer: str) -> UserPrincipal:
+        """The human behind a personal token; AuthError for unknown or revoked tokens."""
+        with self.store.read() as conn:
+            key, owner = identities.find_key(conn, _bearer(bearer), "user")
+        return UserPrincipal(
+            workspace_id=key.workspace_id,
+            user_id=key.owner_id,
+            key_id=key.id,
+            roles=[Role(r) for r in owner["roles"]],
+            timezone=owner["timezone"],
+        )
+
+    def _validate(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> tuple[ActionRequest, str]:
+        if not isinstance(payload, Mapping):
+            raise RequestError("the request must be a JSON object", field="request")
+        if "facts" in payload:
+            raise RequestError("facts are loaded by the server and may not be submitted", field="facts")
+        if payload.get("agent_id") not in (None, principal.agent_id):
+            raise RequestError("agent_id must be the authenticated agent", field="agent_id")
+        try:
+            digest = hashlib.sha256(canonical(dict(payload))).hexdigest()
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            raise RequestError(f"not JSON: {exc}", field="request") from None
+        try:
+            req = ActionRequest.model_validate({**payload, "agent_id": principal.agent_id})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise RequestError(err["msg"], field=".".join(str(p) for p in err["loc"]) or "request") from None
+        if req.action in self.catalogue:
+            self.catalogue.validate_params(req.action, req.params)
+        return req, digest
+
+    def submit(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> SubmitResult:
+        """Validate, decide with facts from the store, record (+ reserve usage) atomically, then execute."""
+        req, digest = self._validate(principal, payload)
+        policy = self.policy()
+        now = self.clock()
+        ws = principal.workspace_id
+        spec = self.catalogue.get(req.action)
+        derived = derive(spec, req.params) if spec is not None else None
+        with self.store.write() as conn:
+            self.audit.lock_head(conn, ws)
+            if req.idempotency_key:
+                existing = action_rows.find_by_idempotency(conn, ws, principal.agent_id, req.idempotency_key)
+                if existing is not None:
+                    if existing["request_hash"] != digest:
+                        raise ConflictError(
+                            f"idempotency_key {req.idempotency_key!r} was used with a different request"
+                        )
+                    return self._result(existing, replayed=True)
+            decision = self._decide(conn, principal, req, derived, policy, now)
+            action_id = new_id("act")
+            status = _STATUS[decision.effect]
+            stamp = utc_stamp(now)
+            action_rows.insert_action(
+                conn,
+                {
+                    "id": action_id,
+                    "workspace_id": ws,
+                    "agent_id": principal.agent_id,
+                    "key_id": principal.key_id,
+                    "run_id": req.run_id,
+                    "on_behalf_of": req.on_behalf_of,
+                    "action": req.action,
+                    "idempotency_key": req.idempotency_key,
+                    "request_hash": digest,
+                    "request": req.model_dump(mode="json", exclude={"facts"}),
+                    "status": status,
+                    "decision": decision.model_dump(mode="json"),
+                    "policy_version": decision.policy_version,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                },
+            )
+            common = self._common(conn, principal, req, action_id, policy, now)
+            self.audit.append(
+                conn,
+                ws,
+                "request",
+                now,
+                **common,
+                intent=req.intent,
+                plan=req.plan,
+                params=redact(req.params, policy.protected_fields),
+                evidence=req.evidence.model_dump(mode="json") if req.evidence else None,
+                detail={"idempotency_key": req.idempotency_key, "key_id": principal.key_id},
+            )
+            self.audit.append(conn, ws, "decision", now, **common, decision=decision.model_dump(mode="json"))
+        if status == "allowed":
+            return self.execute(ws, action_id)
+        return SubmitResult(action_id=action_id, status=status, decision=decision)
+
+    def _decide(
+        self,
+        conn: Connection,
+        principal: AgentPrincipal,
+        req: ActionRequest,
+        derived: Derived | None,
+        policy: CompiledPolicy,
+        now: datetime,
+    ) -> Decision:
+        """Load facts (locking usage counters), decide, and reserve usage unless denied."""
+        ws = principal.workspace_id
+        if not scopes_cover(principal.scopes, req.action):
+            return denial(
+                f"API key {principal.key_id} is not scoped for {req.action} "
+                f"(scopes: {', '.join(principal.scopes)})",
+                policy.version,
+            )
+        facts, slots = fact_rows.load_facts(
+            conn, self.store, ws, principal.agent_id, req, derived, policy, now
+        )
+        decision = decide(policy, req.model_copy(update={"facts": facts}), self.catalogue)
+        if decision.effect is not Effect.DENY:
+            usage.reserve(conn, ws, slots)
+        return decision
+
+    def _common(
+        self,
+        conn: Connection,
+        principal: AgentPrincipal,
+        req: ActionRequest,
+        action_id: str,
+        policy: CompiledPolicy,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The fields every event about one action carries: actor, ids, target and versions."""
+        actor: dict[str, Any] = {
+            "workspace_id": principal.workspace_id,
+            "agent_id": principal.agent_id,
+            "key_id": principal.key_id,
+        }
+        if req.on_behalf_of:
+            actor["user_id"] = req.on_behalf_of
+            with contextlib.suppress(ProctorError):
+                actor.update(
+                    _local(now, identities.get_user(conn, principal.workspace_id, req.on_behalf_of).timezone)
+                )
+        versions = {**req.versions.model_dump(mode="json", exclude_none=True), "policy": policy.version}
+        return {
+            "actor": actor,
+            "action_id": action_id,
+            "run_id": req.run_id,
+            "action": req.action,
+            "target": req.target.model_dump(mode="json", exclude_none=True),
+            "versions": versions,
+        }
+
+    def execute(self, workspace_id: str, action_id: str) -> SubmitResult:
+        """Run an allowed (or approved) action through the sandbox connector and record its outcome."""
+        policy = self.policy()
+        now = self.clock()
+        try:
+            with self.store.write() as conn:
+                row = action_rows.get_action(conn, workspace_id, action_id, lock=True)
+                if row["status"] not in ("allowed", "approved"):
+                    return self._result(row)
+                req = ActionRequest.model_validate(row["request"])
+                done = sandbox.execute(
+                    conn,
+                    workspace_id,
+                    action_id,
+                    req.action,
+                    req.params,
+                    dict(row["request"]["target"]),
+                    utc_stamp(now),
+                )
+                if done.ok and req.action == "email.send":
+                    derived = derive(self.catalogue.get(req.action), req.params)  # type: ignore[arg-type]
+                    fact_rows.remember(
+                        conn,
+                        self.store,
+                        workspace_id,
+                        "recipient_domain",
+                        derived.recipient_domains,
+                        utc_stamp(now),
+                    )
+                    persona = req.params.get("persona")
+                    if isinstance(persona, str):
+                        fact_rows.remember(
+                            conn, self.store, workspace_id, "persona", [persona], utc_stamp(now)
+                        )
+                status: Status = "executed" if done.ok else "failed"
+                self._finish(
+                    conn, row, req, policy, now, status, done.outcome, done.changes, done.data_accessed
+                )
+                row = action_rows.get_action(conn, workspace_id, action_id)
+        except ProctorError as exc:
+            with self.store.write() as conn:
+                row = action_rows.get_action(conn, workspace_id, action_id, lock=True)
+                req = ActionRequest.model_validate(row["request"])
+                outcome = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+                self._finish(conn, row, req, policy, now, "failed", outcome, None, None)
+                row = action_rows.get_action(conn, workspace_id, action_id)
+        return self._result(row)
+
+    def _finish(
+        self,
+        conn: Connection,
+        row: dict[str, Any],
+        req: ActionRequest,
+        policy: CompiledPolicy,
+        now: datetime,
+        status: Status,
+        outcome: dict[str, Any],
+        changes: dict[str, Any] | None,
+        data_accessed: dict[str, Any] | None,
+    ) -> None:
+        ws = row["workspace_id"]
+        action_rows.set_result(
+            conn, ws, row["id"], status=status, at=utc_stamp(now), outcome=outcome, changes=changes
+        )
+        principal = AgentPrincipal(
+            workspace_id=ws, agent_id=row["agent_id"], key_id=row["key_id"] or "", scopes=[], status="active"
+        )
+        common = self._common(conn, principal, req, row["id"], policy, now)
+        self.audit.append(
+            conn,
+            ws,
+            "outcome",
+            now,
+            **common,
+            outcome={"status": status, **outcome},
+            changes=changes,
+            data_accessed=data_accessed,
+        )
+
+    def _result(self, row: dict[str, Any], replayed: bool = False) -> SubmitResult:
+        return SubmitResult(
+            action_id=row["id"],
+            status=row["status"],
+            decision=Decision.model_validate(row["decision"]),
+            outcome=row["outcome"],
+            replayed=replayed,
+        )
+
+    def get_action(self, workspace_id: str, action_id: str) -> dict[str, Any]:
+        """One action of this workspace (protected fields redacted); NotFoundError across workspaces."""
+        with self.store.read() as conn:
+            row = action_rows.get_action(conn, workspace_id, action_id)
+        protected = self.policy().protected_fields
+        row["request"] = redact(row["request"], protected)
+        row["changes"] = redact(row["changes"], protected)
+        row.pop("request_hash", None)
+        return row
+
+    def list_actions(
+        self, workspace_id: str, *, status: str | None = None, run_id: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Recent actions of this workspace (newest first), optionally by status or run."""
+        with self.store.read() as conn:
+            rows = action_rows.list_actions(conn, workspace_id, status=status, run_id=run_id, limit=limit)
+        protected = self.policy().protected_fields
+        for row in rows:
+            row["request"] = redact(row["request"], protected)
+            row["changes"] = redact(row["changes"], protected)
+            row.pop("request_hash", None)
+        return rows
+
+    def record_tool_output(
+        self, principal: AgentPrincipal, run_id: str | None, text: str, source: str
+    ) -> dict[str, Any]:
+        """Scan what a tool returned for prompt injection; neutralise it, taint the run, audit it."""
+        firewall = self.policy().document.firewall
+        verdict, score, findings, safe = "clean", 0.0, [], text
+        if firewall.scan_tool_outputs and _scan is not None and _neutralise is not None:
+            result = _scan(text)
+            verdict, score = result.verdict, result.score
+            findings = [f.to_dict() for f in result.findings]
+            safe = _neutralise(text, result)
+        hit = verdict == "injection"
+        if hit and firewall.on_injection == "block":
+            safe = ""
+        taint = hit and firewall.on_injection in ("taint_run", "block") and bool(run_id)
+        now = self.clock()
+        ws = principal.workspace_id
+        with self.store.write() as conn:
+            if taint and run_id:
+                fact_rows.taint_run(
+                    conn, self.store, ws, run_id, f"prompt injection in {source}", utc_stamp(now)
+                )
+            event = self.audit.append(
+                conn,
+                ws,
+                "tool_output",
+                now,
+                actor={"workspace_id": ws, "agent_id": principal.agent_id, "key_id": principal.key_id},
+                run_id=run_id,
+                outcome={"verdict": verdict, "score": score, "run_tainted": taint},
+                detail={
+                    "source": source,
+                    "findings": findings,
+                    "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                    "length": len(text),
+                    "action_taken": firewall.on_injection if hit else "none",
+                },
+            )
+        return {
+            "verdict": verdict,
+            "score": score,
+            "findings": findings,
+            "text": safe,
+            "run_id": run_id,
+            "run_tainted": taint,
+            "event_id": event.id,
+        }

@@ -1,0 +1,241 @@
+"""The audit trail in the store: hash-chained append under a per-workspace lock, query, export, verify."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Select, func, insert, literal, select, update
+
+from proctor.domain.audit import (
+    GENESIS,
+    AuditEvent,
+    AuditFilters,
+    ChainRow,
+    VerifyProblem,
+    VerifyReport,
+    canonical,
+    chain_hash,
+    index_of,
+    utc_stamp,
+    verify_chain,
+)
+from proctor.domain.errors import NotFoundError, RequestError
+from proctor.domain.identity import new_id
+from proctor.store.engine import Store
+from proctor.store.secrets import Keyring, verify_signature
+from proctor.store.tables import audit_checkpoints, audit_events, audit_heads
+
+PAGE = 500
+
+
+def event_dict(row: Any) -> dict[str, Any]:
+    """A stored event as the JSON the API and exports return."""
+    body: dict[str, Any] = orjson.loads(row.body)
+    body["prev_hash"] = row.prev_hash
+    body["hash"] = row.hash
+    return body
+
+
+def checkpoint_message(ws: str, seq: int, head_hash: str, at: str) -> bytes:
+    """The bytes a checkpoint signs."""
+    return canonical({"workspace_id": ws, "seq": seq, "hash": head_hash, "at": at})
+
+
+class AuditLog:
+    """Appends, queries and verifies one workspace's chain; signs checkpoints every N events."""
+
+    def __init__(self, store: Store, keyring: Keyring, checkpoint_every: int = 1000) -> None:
+        self.store = store
+        self.keyring = keyring
+        self.checkpoint_every = checkpoint_every
+
+    def create_head(self, conn: Connection, ws: str) -> None:
+        """Start an empty chain for a new workspace."""
+        conn.execute(insert(audit_heads).values(workspace_id=ws, seq=0, hash=GENESIS))
+
+    def lock_head(self, conn: Connection, ws: str) -> tuple[int, str]:
+        """Lock the workspace's chain head for this transaction (serialises writers per workspace)."""
+        row = conn.execute(
+            select(audit_heads.c.seq, audit_heads.c.hash)
+            .where(audit_heads.c.workspace_id == ws)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no workspace {ws}")
+        return int(row.seq), str(row.hash)
+
+    def append(self, conn: Connection, ws: str, kind: str, at: datetime, **fields: Any) -> AuditEvent:
+        """Append one event to the chain inside the caller's write transaction."""
+        seq, prev = self.lock_head(conn, ws)
+        seq += 1
+        stamp = utc_stamp(at)
+        draft = AuditEvent(id=new_id("evt"), workspace_id=ws, seq=seq, kind=kind, at=stamp, **fields)
+        body = draft.body()
+        digest = chain_hash(prev, body)
+        conn.execute(
+            insert(audit_events).values(
+                id=draft.id,
+                workspace_id=ws,
+                seq=seq,
+                kind=kind,
+                at=stamp,
+                body=canonical(body).decode(),
+                prev_hash=prev,
+                hash=digest,
+                **index_of(body),
+            )
+        )
+        conn.execute(update(audit_heads).where(audit_heads.c.workspace_id == ws).values(seq=seq, hash=digest))
+        if self.checkpoint_every > 0 and seq % self.checkpoint_every == 0:
+            self._sign(conn, ws, seq, digest, stamp)
+        return draft.model_copy(update={"prev_hash": prev, "hash": digest})
+
+    def _sign(self, conn: Connection, ws: str, seq: int, head_hash: str, at: str) -> dict[str, Any]:
+        signature = self.keyring.sign(checkpoint_message(ws, seq, head_hash, at))
+        values = {"workspace_id": ws, "seq": seq, "hash": head_hash, "at": at}
+        conn.execute(
+            insert(audit_checkpoints).values(
+                **values, public_key=self.keyring.public_key, signature=signature
+            )
+        )
+        return {**values, "public_key": self.keyring.public_key, "signature": signature}
+
+    def checkpoint(self, conn: Connection, ws: str, at: datetime) -> dict[str, Any]:
+        """Sign the current head now (on demand)."""
+        seq, head_hash = self.lock_head(conn, ws)
+        return self._sign(conn, ws, seq, head_hash, utc_stamp(at))
+
+    def _filtered(self, ws: str, filters: AuditFilters) -> Select[Any]:
+        c = audit_events.c
+        stmt = select(audit_events).where(c.workspace_id == ws)
+        for name in ("agent_id", "user_id", "action", "effect", "kind", "run_id", "action_id"):
+            value = getattr(filters, name)
+            if value is not None:
+                stmt = stmt.where(getattr(c, name) == value)
+        if filters.record_id:
+            padded = literal(" ") + c.record_ids + literal(" ")
+            stmt = stmt.where(padded.contains(f" {filters.record_id} ", autoescape=True))
+        if filters.since is not None:
+            stmt = stmt.where(c.at >= utc_stamp(filters.since))
+        if filters.until is not None:
+            stmt = stmt.where(c.at < utc_stamp(filters.until))
+        if filters.text:
+            stmt = stmt.where(func.lower(c.body).contains(filters.text.lower(), autoescape=True))
+        return stmt
+
+    def query(
+        self,
+        conn: Connection,
+        ws: str,
+        filters: AuditFilters,
+        cursor: str | None = None,
+        limit: int = 100,
+        *,
+        descending: bool = False,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of matching events in seq order, and the cursor of the next page (None at the end)."""
+        if not 1 <= limit <= 1000:
+            raise RequestError("limit must be between 1 and 1000", field="limit")
+        stmt = self._filtered(ws, filters)
+        if cursor:
+            try:
+                after = int(cursor)
+            except ValueError:
+                raise RequestError("not a cursor returned by this API", field="cursor") from None
+            stmt = stmt.where(audit_events.c.seq < after if descending else audit_events.c.seq > after)
+        order = audit_events.c.seq.desc() if descending else audit_events.c.seq
+        rows = conn.execute(stmt.order_by(order).limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [event_dict(r) for r in rows], (str(rows[-1].seq) if more and rows else None)
+
+    def export(self, ws: str, filters: AuditFilters) -> Iterator[dict[str, Any]]:
+        """Every matching event in seq order, page by page (never all in memory)."""
+        cursor: str | None = None
+        while True:
+            with self.store.read() as conn:
+                page, cursor = self.query(conn, ws, filters, cursor, PAGE)
+            yield from page
+            if cursor is None:
+                return
+
+    def _rows(self, ws: str, upto: int) -> Iterator[ChainRow]:
+        last = 0
+        while True:
+            with self.store.read() as conn:
+                rows = conn.execute(
+                    select(audit_events)
+                    .where(
+                        audit_events.c.workspace_id == ws,
+                        audit_events.c.seq > last,
+                        audit_events.c.seq <= upto,
+                    )
+                    .order_by(audit_events.c.seq)
+                    .limit(PAGE)
+                ).all()
+            for r in rows:
+                index = {k: getattr(r, k) for k in index_of({})}
+                yield ChainRow(int(r.seq), r.id, r.prev_hash, r.hash, r.body, index)
+            if len(rows) < PAGE:
+                return
+            last = int(rows[-1].seq)
+
+    def verify(self, ws: str) -> VerifyReport:
+        """Recompute the whole chain and check every signed checkpoint against it."""
+        with self.store.read() as conn:
+            head = conn.execute(
+                select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.workspace_id == ws)
+            ).first()
+            if head is None:
+                raise NotFoundError(f"no workspace {ws}")
+            checkpoints = conn.execute(
+                select(audit_checkpoints)
+                .where(audit_checkpoints.c.workspace_id == ws)
+                .order_by(audit_checkpoints.c.seq)
+            ).all()
+        report = verify_chain(self._rows(ws, int(head.seq)), (int(head.seq), str(head.hash)))
+        if not report.ok:
+            return report
+        for n, cp in enumerate(checkpoints):
+            problem = self._check_checkpoint(ws, cp)
+            if problem is not None:
+                return report.model_copy(update={"ok": False, "problem": problem, "checkpoints_checked": n})
+        return report.model_copy(update={"checkpoints_checked": len(checkpoints)})
+
+    def _check_checkpoint(self, ws: str, cp: Any) -> VerifyProblem | None:
+        message = checkpoint_message(ws, int(cp.seq), cp.hash, cp.at)
+        if not verify_signature(self.keyring.public_key, message, cp.signature):
+            return VerifyProblem(
+                seq=int(cp.seq),
+                event_id=None,
+                what="altered",
+                detail=f"checkpoint {cp.id} at seq {cp.seq}: the Ed25519 signature does not verify",
+            )
+        if int(cp.seq) == 0:
+            return None
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(audit_events.c.id, audit_events.c.hash).where(
+                    audit_events.c.workspace_id == ws, audit_events.c.seq == cp.seq
+                )
+            ).first()
+        if row is None or row.hash != cp.hash:
+            return VerifyProblem(
+                seq=int(cp.seq),
+                event_id=row.id if row is not None else None,
+                what="altered",
+                detail=f"the chain at seq {cp.seq} does not match signed checkpoint {cp.id}",
+            )
+        return None
+
+    def checkpoints(self, conn: Connection, ws: str) -> list[dict[str, Any]]:
+        """Every signed checkpoint of a workspace, oldest first."""
+        rows = conn.execute(
+            select(audit_checkpoints)
+            .where(audit_checkpoints.c.workspace_id == ws)
+            .order_by(audit_checkpoints.c.seq)
+        ).all()
+        return [dict(r._mapping) for r in rows]

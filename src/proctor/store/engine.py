@@ -1,0 +1,114 @@
+"""Engines and transactions: SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE for writes) or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+
+from proctor.domain.errors import ConflictError, StoreError
+
+_IMMEDIATE = "proctor_immediate"
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given without a driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_store_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An Engine for `url` with Proctor's pragmas; raises StoreError for an unusable URL."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": 60},
+                pool_size=pool_size,
+                max_overflow=40,
+                pool_timeout=60,
+            )
+            _sqlite_pragmas(engine)
+            return engine
+        if parsed.get_backend_name() == "postgresql":
+            return create_engine(
+                url, pool_size=pool_size, max_overflow=40, pool_timeout=60, pool_pre_ping=True
+            )
+    except (ArgumentError, SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"cannot use database URL: {exc}") from exc
+    raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+class Store:
+    """The database: `write()` and `read()` transactions with driver errors translated to StoreError."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        """A Store for a database URL."""
+        return cls(create_store_engine(url))
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (SQLite: BEGIN IMMEDIATE); commits on success, rolls back on error."""
+        with self._transaction(immediate=True) as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """One read transaction."""
+        with self._transaction(immediate=False) as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, *, immediate: bool) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "sqlite":
+                    conn = conn.execution_options(**{_IMMEDIATE: immediate})
+                with conn.begin():
+                    yield conn
+        except IntegrityError as exc:
+            raise ConflictError(f"conflicts with stored data: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
+
+    def insert_ignore(self, table: Table, conflict: list[str]) -> Insert:
+        """INSERT … ON CONFLICT DO NOTHING for either dialect."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing(index_elements=conflict)
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()

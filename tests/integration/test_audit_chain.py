@@ -1,0 +1,148 @@
+"""The audit trail is tamper-evident: verify names the first altered, removed or reordered event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from proctor.bootstrap import Services
+
+
+def _fill(services: Services, tenant: dict[str, Any], n: int = 4) -> list[dict[str, Any]]:
+    principal = services.gate.authenticate_agent(tenant["key"])
+    for i in range(n):
+        services.gate.submit(
+            principal, {"action": "note.create", "params": {"record_id": f"r{i}", "body": "b"}}
+        )
+    events, _ = services.admin.audit_query(tenant["ws"], limit=1000)
+    return events
+
+
+def _sql(services: Services, sql: str, **params: Any) -> None:
+    with services.store.engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def test_intact_chain_verifies(services: Services, tenant: dict[str, Any]) -> None:
+    events = _fill(services, tenant)
+    report = services.admin.audit_verify(tenant["ws"])
+    assert report.ok and report.checked == len(events) and report.head_seq == events[-1]["seq"]
+
+
+def test_edited_row_is_named(services: Services, tenant: dict[str, Any]) -> None:
+    events = _fill(services, tenant)
+    victim = events[5]
+    _sql(
+        services,
+        "UPDATE audit_events SET body = REPLACE(body, '\"note.create\"', '\"note.delete\"') WHERE id = :id",
+        id=victim["id"],
+    )
+    report = services.admin.audit_verify(tenant["ws"])
+    assert not report.ok
+    assert report.problem is not None
+    assert (report.problem.seq, report.problem.event_id, report.problem.what) == (
+        victim["seq"],
+        victim["id"],
+        "altered",
+    )
+
+
+def test_edited_query_column_is_caught(services: Services, tenant: dict[str, Any]) -> None:
+    events = _fill(services, tenant)
+    victim = events[4]
+    _sql(services, "UPDATE audit_events SET agent_id = 'agt_someoneelse' WHERE id = :id", id=victim["id"])
+    report = services.admin.audit_verify(tenant["ws"])
+    assert report.problem is not None and report.problem.event_id == victim["id"]
+
+
+def test_deleted_row_is_named(services: Services, tenant: dict[str, Any]) -> None:
+    events = _fill(services, tenant)
+    victim, after = events[6], events[7]
+    _sql(services, "DELETE FROM audit_events WHERE id = :id", id=victim["id"])
+    report = services.admin.audit_verify(tenant["ws"])
+    assert report.problem is not None
+    assert report.problem.what == "removed"
+    assert report.problem.seq == after["seq"] and report.problem.event_id == after["id"]
+    assert str(victim["seq"]) in report.problem.detail
+
+
+def test_deleted_last_row_is_caught_by_the_head(services: Services, tenant: dict[str, Any]) -> None:
+    events = _fill(services, tenant)
+    _sql(services, "DELETE FROM audit_events WHERE id = :id", id=events[-1]["id"])
+    report = services.admin.audit_verify(tenant["ws"])
+    assert report.problem is not None and report.problem.what == "removed"
+    assert report.problem.seq == events[-1]["seq"]
+
+
+def test_reordered_rows_are_named(services: Services, tenant: dict[str, Any]) -> None:
+    events = _fill(services, tenant)
+    a, b = events[3], events[4]
+    ws = tenant["ws"]
+    _sql(services, "UPDATE audit_events SET seq = -1 WHERE id = :id", id=a["id"])
+    _sql(services, "UPDATE audit_events SET seq = :s WHERE id = :id", s=a["seq"], id=b["id"])
+    _sql(
+        services,
+        "UPDATE audit_events SET seq = :s WHERE id = :id AND workspace_id = :ws",
+        s=b["seq"],
+        id=a["id"],
+        ws=ws,
+    )
+    report = services.admin.audit_verify(ws)
+    assert report.problem is not None
+    assert report.problem.what == "reordered"
+    assert (report.problem.seq, report.problem.event_id) == (a["seq"], b["id"])
+
+
+def test_checkpoints_sign_the_head_and_catch_a_rewritten_chain(
+    make_services: Any, tenant: dict[str, Any], services: Services
+) -> None:
+    _fill(services, tenant)
+    cp = services.admin.checkpoint(tenant["ws"])
+    assert services.keyring.verify(
+        __import__("proctor.store.audit", fromlist=["x"]).checkpoint_message(
+            tenant["ws"], cp["seq"], cp["hash"], cp["at"]
+        ),
+        cp["signature"],
+    )
+    assert services.admin.audit_verify(tenant["ws"]).checkpoints_checked == 1
+
+    _sql(
+        services,
+        "UPDATE audit_checkpoints SET hash = :h WHERE workspace_id = :ws",
+        h="0" * 64,
+        ws=tenant["ws"],
+    )
+    report = services.admin.audit_verify(tenant["ws"])
+    assert not report.ok and report.problem is not None
+    assert "signature" in report.problem.detail
+
+
+def test_checkpoint_every_n_events(make_services: Any) -> None:
+    services = make_services(checkpoint_every=5)
+    ws = services.admin.create_workspace("Tiny")["id"]
+    agent = services.admin.create_agent(ws, "a")["id"]
+    _meta, key = services.admin.issue_agent_key(ws, agent)
+    principal = services.gate.authenticate_agent(key)
+    for i in range(4):
+        services.gate.submit(principal, {"action": "note.create", "params": {"record_id": f"r{i}"}})
+    cps = services.admin.list_checkpoints(ws)
+    assert [c["seq"] for c in cps] == [5, 10, 15]
+    assert services.admin.audit_verify(ws).checkpoints_checked == 3
+
+
+def test_query_filters_cursor_and_export(services: Services, tenant: dict[str, Any]) -> None:
+    events = _fill(services, tenant, n=6)
+    ws = tenant["ws"]
+    page1, cursor = services.admin.audit_query(ws, {"kind": "request"}, limit=4)
+    page2, end = services.admin.audit_query(ws, {"kind": "request"}, cursor, limit=4)
+    assert len(page1) == 4 and len(page2) == 2 and end is None
+    assert [e["seq"] for e in page1 + page2] == sorted(e["seq"] for e in events if e["kind"] == "request")
+    by_record, _ = services.admin.audit_query(ws, {"record_id": "r3"})
+    assert by_record and all("r3" in str(e) for e in by_record)
+    by_text, _ = services.admin.audit_query(ws, {"text": "NOTE.CREATE", "kind": "decision"})
+    assert len(by_text) == 6
+    assert services.admin.audit_query(ws, {"until": "2000-01-01T00:00:00Z"})[0] == []
+    newest, _ = services.admin.audit_query(ws, limit=1, descending=True)
+    assert newest[0]["seq"] == events[-1]["seq"]
+    assert [e["seq"] for e in services.admin.audit_export(ws)] == [e["seq"] for e in events]
