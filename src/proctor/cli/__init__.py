@@ -6,7 +6,10 @@ import sys
 
 import typer
 
+from proctor.cli import admin as admin_cli
+from proctor.cli import audit as audit_cli
 from proctor.cli import demo, firewall, inspect, policy
+from proctor.cli import server as server_cli
 from proctor.domain.errors import ProctorError
 
 app = typer.Typer(
@@ -20,6 +23,16 @@ app.add_typer(policy.app, name="policy")
 app.command("inspect")(inspect.inspect_command)
 app.add_typer(firewall.app, name="firewall")
 app.command("demo")(demo.demo_command)
+app.command("init")(server_cli.init_command)
+app.command("serve")(server_cli.serve_command)
+app.add_typer(server_cli.db_app, name="db")
+app.add_typer(admin_cli.workspaces_app, name="workspaces")
+app.add_typer(admin_cli.agents_app, name="agents")
+app.add_typer(admin_cli.users_app, name="users")
+app.add_typer(admin_cli.delegations_app, name="delegations")
+app.add_typer(admin_cli.keys_app, name="keys")
+app.add_typer(admin_cli.credentials_app, name="credentials")
+app.add_typer(audit_cli.app, name="audit")
 
 
 def main() -> None:

@@ -1,0 +1,501 @@
+"""Governed actions per second over HTTP: `POST /v1/actions` end to end, beside a bare-parse floor.
+
+Run with `.venv/bin/python benchmarks/gate.py [--quick] [--json] [--pg-url URL]`.
+
+For each backend (SQLite, and PostgreSQL when reachable) a fresh home is initialised, the policy's
+limits are raised so that no request is denied for volume (the counters are still kept), and
+`uvicorn` serves `proctor.api.create_app` in a subprocess on a free loopback port. The floor is a
+bare Starlette endpoint in its own uvicorn subprocess that only parses the same bodies with orjson.
+An asyncio load generator in this process (raw HTTP/1.1 keep-alive on asyncio streams: httpx
+itself saturated a core before the floor did) keeps 1 or 32 connections busy with a mix of
+governed actions (a CRM task that executes, a CRM update that executes, a first-touch email that
+runs every content check and waits for approval), bounded by a request count and a time limit.
+Latency is measured per request on the client (time.perf_counter); the ratio is Proctor's
+throughput relative to the floor's at the same concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import yaml
+
+HERE = Path(__file__).resolve()
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+CONCURRENCY = (1, 32)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def body(i: int) -> bytes:
+    """The i-th request of the mix (about 1 KB for the email)."""
+    kind = i % 3
+    if kind == 0:
+        req: dict[str, Any] = {
+            "action": "task.create",
+            "run_id": f"run_{i // 30}",
+            "params": {"subject": f"Call back #{i}", "record_id": f"con_{i % 500}"},
+        }
+    elif kind == 1:
+        req = {
+            "action": "crm.update",
+            "run_id": f"run_{i // 30}",
+            "target": {"object": "contact", "record_id": f"con_{i % 500}"},
+            "params": {"object": "contact", "record_id": f"con_{i % 500}", "fields": {"title": f"VP {i}"}},
+        }
+    else:
+        req = {
+            "action": "email.send",
+            "run_id": f"run_{i // 30}",
+            "intent": "Book a discovery call",
+            "target": {"object": "contact", "record_id": f"con_{i % 500}", "account_id": f"acc_{i % 50}"},
+            "params": {
+                "from": "maria@acme.io",
+                "to": f"dana{i}@globex{i % 40}.example",
+                "subject": "Globex in Berlin",
+                "touch": "first",
+                "body": (
+                    "Hi Dana, congratulations on opening the Berlin office in 2026. Teams that grow their "
+                    "SDR bench that fast usually struggle to keep pipeline reviews honest; we help sales "
+                    "leaders see which deals are real. Would a 20-minute call next Tuesday work? "
+                )
+                * 3,
+            },
+            "evidence": {
+                "facts": [
+                    {"text": "Globex opened a Berlin office in 2026", "source": "https://news.example"}
+                ],
+                "sources": ["crm:acc_042"],
+            },
+        }
+    return orjson.dumps(req)
+
+
+# --- servers (run in subprocesses) -----------------------------------------------------------------
+
+
+def serve_proctor(home: str, database_url: str, port: int) -> None:
+    """Subprocess entry: Proctor's API over the given home and database."""
+    import uvicorn
+
+    from proctor.api import create_app
+    from proctor.bootstrap import build
+    from proctor.config import Settings
+
+    services = build(Settings(home=Path(home), database_url=database_url), migrate=True)
+    uvicorn.run(create_app(services), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_floor(port: int) -> None:
+    """Subprocess entry: a bare Starlette endpoint that parses the body and answers a constant."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    answer = orjson.dumps({"action_id": "act_floor", "status": "executed", "replayed": False})
+
+    async def endpoint(request: Request) -> Response:
+        payload = orjson.loads(await request.body())
+        if not isinstance(payload, dict):
+            return Response(b"{}", status_code=422, media_type="application/json")
+        return Response(answer, media_type="application/json")
+
+    app = Starlette(routes=[Route("/v1/actions", endpoint, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+class Server:
+    """A uvicorn subprocess on a free loopback port."""
+
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE), *args, "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                    raise RuntimeError(f"server did not start: {err[-2000:]}") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# --- setup ----------------------------------------------------------------------------------------
+
+
+def prepare_home(home: Path, database_url: str) -> str:
+    """Initialise a home on `database_url`, raise the policy's limits, create an agent; returns its key."""
+    from proctor.bootstrap import build, init_home
+    from proctor.config import Settings
+
+    init_home(home)
+    policy_path = home / "proctor.yaml"
+    doc = yaml.safe_load(policy_path.read_text())
+    for item in [*doc.get("limits", []), *doc.get("budgets", [])]:
+        item["max"] = 10**12
+    policy_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    services = build(Settings(home=home, database_url=database_url), migrate=True)
+    try:
+        ws = services.admin.create_workspace("bench")["id"]
+        agent = services.admin.create_agent(ws, "bench-bot")
+        _, key = services.admin.issue_agent_key(ws, agent["id"], ["*"])
+    finally:
+        services.close()
+    return key
+
+
+def postgres_database(url: str) -> tuple[str, str] | None:
+    """Create a throwaway database on the server at `url`; (its URL, its name) or None if unreachable."""
+    try:
+        import psycopg
+
+        name = f"proctor_bench_{os.getpid()}"
+        with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:
+        print(
+            f"PostgreSQL not reachable at {url}: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr
+        )
+        return None
+    base = url.rsplit("/", 1)[0]
+    return f"{base}/{name}", name
+
+
+def drop_database(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- load -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """One measured scenario."""
+
+    target: str
+    backend: str
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[str, int]
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
+    return sorted_values[k]
+
+
+class RawConnection:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams: far cheaper per request than httpx."""
+
+    def __init__(self, port: int, key: str) -> None:
+        self.port = port
+        self.head = (
+            "POST /v1/actions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {key}\r\nContent-Length: "
+        ).encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, payload: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(self.head + str(len(payload)).encode() + b"\r\n\r\n" + payload)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        return status, await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+
+
+async def _load(url: str, key: str, concurrency: int, count: int, limit_s: float, warmup: int) -> Result:
+    port = int(url.rsplit(":", 1)[1])
+    conns = [RawConnection(port, key) for _ in range(concurrency)]
+    for i in range(warmup):
+        await conns[i % concurrency].post(body(10**6 + i))
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    next_i = 0
+    deadline = time.perf_counter() + limit_s
+
+    async def worker(conn: RawConnection) -> None:
+        nonlocal next_i
+        while next_i < count and time.perf_counter() < deadline:
+            i = next_i
+            next_i += 1
+            payload = body(i)
+            t0 = time.perf_counter()
+            status, answer = await conn.post(payload)
+            latencies.append(time.perf_counter() - t0)
+            label = str(status) if status != 200 else str(orjson.loads(answer).get("status", "200"))
+            statuses[label] = statuses.get(label, 0) + 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    elapsed = time.perf_counter() - start
+    for c in conns:
+        await c.close()
+    latencies.sort()
+    errors = sum(n for s, n in statuses.items() if s.isdigit())
+    return Result(
+        target="",
+        backend="",
+        concurrency=concurrency,
+        requests=len(latencies),
+        errors=errors,
+        seconds=round(elapsed, 3),
+        per_second=round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+        p50_ms=round(percentile(latencies, 0.50) * 1000, 2),
+        p99_ms=round(percentile(latencies, 0.99) * 1000, 2),
+        statuses=statuses,
+    )
+
+
+def in_process(home: Path, database_url: str, key: str, backend: str, args: argparse.Namespace) -> Result:
+    """`gate.submit` called directly, one at a time: the gate's own cost without HTTP and the API layer."""
+    from proctor.bootstrap import build
+    from proctor.config import Settings
+
+    services = build(Settings(home=home, database_url=database_url))
+    try:
+        gate = services.gate
+        principal = gate.authenticate_agent(key)
+        for i in range(args.warmup):
+            gate.submit(principal, orjson.loads(body(2 * 10**6 + i)))
+        latencies: list[float] = []
+        statuses: dict[str, int] = {}
+        count = max(50, args.requests // 4)
+        deadline = time.perf_counter() + args.seconds
+        start = time.perf_counter()
+        for i in range(count):
+            if time.perf_counter() > deadline:
+                break
+            t0 = time.perf_counter()
+            principal = gate.authenticate_agent(key)
+            result = gate.submit(principal, orjson.loads(body(3 * 10**6 + i)))
+            latencies.append(time.perf_counter() - t0)
+            statuses[result.status] = statuses.get(result.status, 0) + 1
+        elapsed = time.perf_counter() - start
+    finally:
+        services.close()
+    latencies.sort()
+    print(f"  in-process {backend:<10} {len(latencies) / elapsed:>8.1f}/s", file=sys.stderr)
+    return Result(
+        target="in-process",
+        backend=backend,
+        concurrency=1,
+        requests=len(latencies),
+        errors=0,
+        seconds=round(elapsed, 3),
+        per_second=round(len(latencies) / elapsed, 1),
+        p50_ms=round(percentile(latencies, 0.50) * 1000, 2),
+        p99_ms=round(percentile(latencies, 0.99) * 1000, 2),
+        statuses=statuses,
+    )
+
+
+def check_with_httpx(url: str, key: str) -> None:
+    """One request through httpx first, so that the raw client is known to speak correct HTTP."""
+    r = httpx.post(
+        f"{url}/v1/actions", content=body(0), headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )
+    if r.status_code != 200:
+        raise RuntimeError(f"{url}: {r.status_code} {r.text[:300]}")
+
+
+def measure(target: str, backend: str, url: str, key: str, args: argparse.Namespace) -> list[Result]:
+    check_with_httpx(url, key)
+    out = []
+    for concurrency in CONCURRENCY:
+        count = args.requests if concurrency > 1 else max(50, args.requests // 4)
+        result = asyncio.run(_load(url, key, concurrency, count, args.seconds, args.warmup))
+        result.target, result.backend = target, backend
+        out.append(result)
+        print(
+            f"  {target:<8} {backend:<10} c={concurrency:<3} {result.per_second:>8.1f}/s "
+            f"p50 {result.p50_ms:.2f} ms p99 {result.p99_ms:.2f} ms errors {result.errors}",
+            file=sys.stderr,
+        )
+    return out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    results: list[Result] = []
+    floor = Server("--serve-floor")
+    try:
+        results += measure("floor", "-", floor.url, "floor", args)
+    finally:
+        floor.stop()
+    backends: list[tuple[str, str, tuple[str, str] | None]] = []
+    with tempfile.TemporaryDirectory(prefix="proctor-bench-") as tmp:
+        backends.append(("sqlite", f"sqlite:///{tmp}/sqlite/proctor.db", None))
+        if not args.no_postgres:
+            made = postgres_database(args.pg_url)
+            if made is not None:
+                backends.append(("postgresql", made[0], made))
+        for name, database_url, made in backends:
+            home = Path(tmp) / name
+            try:
+                key = prepare_home(home, database_url)
+                results.append(in_process(home, database_url, key, name, args))
+                server = Server("--serve-proctor", "--home", str(home), "--database-url", database_url)
+                try:
+                    results += measure("proctor", name, server.url, key, args)
+                finally:
+                    server.stop()
+            finally:
+                if made is not None:
+                    drop_database(args.pg_url, made[1])
+    floor_rate = {r.concurrency: r.per_second for r in results if r.target == "floor"}
+    rows = []
+    for r in results:
+        row = asdict(r)
+        row["ratio_to_floor"] = (
+            None
+            if r.target != "proctor"
+            else (
+                round(r.per_second / floor_rate[r.concurrency], 3) if floor_rate.get(r.concurrency) else None
+            )
+        )
+        rows.append(row)
+    return {
+        "benchmark": "gate",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "quick": args.quick,
+        "requests_per_scenario": args.requests,
+        "time_limit_s": args.seconds,
+        "results": rows,
+    }
+
+
+def show(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"POST /v1/actions over HTTP (loopback, {report['cpus']} CPUs, Python {report['python']})"
+    )
+    for col in (
+        "target",
+        "backend",
+        "conn",
+        "requests",
+        "actions/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "vs floor",
+    ):
+        table.add_column(col, justify="right" if col not in ("target", "backend") else "left")
+    for r in report["results"]:
+        ratio = (
+            "" if r["target"] != "proctor" or r["ratio_to_floor"] is None else f"{r['ratio_to_floor']:.3f}x"
+        )
+        table.add_row(
+            r["target"],
+            r["backend"],
+            str(r["concurrency"]),
+            str(r["requests"]),
+            f"{r['per_second']:.0f}",
+            f"{r['p50_ms']:.2f}",
+            f"{r['p99_ms']:.2f}",
+            str(r["errors"]),
+            ratio,
+        )
+    Console().print(table)
+    mixes = {
+        f"{r['backend']} c={r['concurrency']}": r["statuses"]
+        for r in report["results"]
+        if r["target"] != "floor"
+    }
+    Console().print(f"answers: {mixes}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="A short run (smoke test of the benchmark).")
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    parser.add_argument("--pg-url", default=os.environ.get("PROCTOR_BENCH_PG_URL", DEFAULT_PG))
+    parser.add_argument("--no-postgres", action="store_true", help="Only SQLite.")
+    parser.add_argument(
+        "--requests", type=int, default=None, help="Requests per scenario (at 32 connections)."
+    )
+    parser.add_argument("--seconds", type=float, default=None, help="Time limit per scenario.")
+    parser.add_argument("--warmup", type=int, default=None)
+    parser.add_argument("--serve-proctor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--home", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_proctor:
+        serve_proctor(args.home, args.database_url, args.port)
+        return
+    if args.serve_floor:
+        serve_floor(args.port)
+        return
+    args.requests = args.requests or (300 if args.quick else 3000)
+    args.seconds = args.seconds or (8.0 if args.quick else 30.0)
+    args.warmup = args.warmup if args.warmup is not None else (20 if args.quick else 100)
+    report = run(args)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        show(report)
+
+
+if __name__ == "__main__":
+    main()
