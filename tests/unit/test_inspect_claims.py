@@ -166,3 +166,10 @@ def test_signature_and_links_are_not_claims() -> None:
         "Acme Inc., 100 Market St, San Francisco"
     )
     assert missing(body, [Fact("Globex raised $40M")]) == []
+
+
+def test_links_and_addresses_are_blanked_before_claims() -> None:
+    body = "Globex raised $40M (see https://news.example/Q3-2026 or mail ir.team@globex.example today)."
+    found = claims(body)
+    assert ("money", "$40M") in found and ("name", "Globex") in found
+    assert not any("2026" in value or "globex.example" in value for _, value in found)

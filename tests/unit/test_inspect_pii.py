@@ -179,3 +179,13 @@ def test_ordinary_sales_email_has_no_pii() -> None:
         "Call me at +1 (415) 555-0132. Order #100234 ships on 2026-04-01. Does Thursday suit you?"
     )
     assert find_pii(body, allowed_emails=["ana@umbrella.com"]) == []
+
+
+def test_fast_gates_keep_findings_next_to_lookalikes() -> None:
+    # Phone numbers and years pass the cheap digit-run gates; real ids next to them are still found.
+    text = "Call +1 415 555 0134 in 2026. SIN 130 692 544, card 4111-1111-1111-1111."
+    assert [(f.kind, f.text) for f in find_pii(text)] == [
+        ("national_id", "130 692 544"),
+        ("payment_card", "4111-1111-1111-1111"),
+    ]
+    assert find_pii("Call +1 415 555 0134 in 2026 or 20 Mar.") == []

@@ -65,3 +65,9 @@ def test_stem_patterns_respect_word_starts_and_context() -> None:
     scanner = StemPatterns([("price", "pric", r"pric(?:e|ing)\b"), ("money", "usd", r"usd\b", r"\d\s?")])
     assert scanner.scan("our pricing is 40 usd") == [(4, 11, "price"), (18, 21, "money")]
     assert scanner.scan("caprice and usd") == []
+
+
+def test_stem_patterns_after_punctuation_and_non_word_stems() -> None:
+    scanner = StemPatterns([("price", "pric", r"pric(?:e|ing)\b"), ("money", "$", r"\$\d+")])
+    assert scanner.scan("(pricing) us$40 “price”") == [(1, 8, "price"), (12, 15, "money"), (17, 22, "price")]
+    assert scanner.scan("pricing") == [(0, 7, "price")]

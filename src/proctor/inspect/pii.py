@@ -10,7 +10,7 @@ the sender's or a recipient's (``allowed_emails``). Phone numbers are never find
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 
@@ -52,9 +52,6 @@ class PiiFinding:
             else:
                 out.append(ch)
         return "".join(reversed(out))
-
-
-_DIGIT_RE = re.compile(r"\d")
 
 
 def _glued(text: str, start: int, extra: str) -> bool:
@@ -183,20 +180,23 @@ def _dni_ok(raw: str) -> bool:
     return _DNI_LETTERS[int(head) % 23] == letter
 
 
-def _national_ids(text: str) -> list[PiiFinding]:
+def _national_ids(
+    text: str, ninos: Iterable[re.Match[str]], dni: bool, sins: Iterable[re.Match[str]]
+) -> list[PiiFinding]:
     out = [
         PiiFinding("national_id", m.start(), m.end(), m.group(0), "uk_nino")
-        for m in _NINO_RE.finditer(text)
+        for m in ninos
         if m.group(0)[:2] not in _NINO_BAD_PREFIX and not _glued(text, m.start(), "-")
     ]
-    out += [
-        PiiFinding("national_id", m.start(), m.end(), m.group(0), "es_dni")
-        for m in _DNI_RE.finditer(text)
-        if _dni_ok(m.group(0)) and not _glued(text, m.start(), "-")
-    ]
+    if dni:
+        out += [
+            PiiFinding("national_id", m.start(), m.end(), m.group(0), "es_dni")
+            for m in _DNI_RE.finditer(text)
+            if _dni_ok(m.group(0)) and not _glued(text, m.start(), "-")
+        ]
     out += [
         PiiFinding("national_id", m.start(), m.end(), m.group(0), "ca_sin")
-        for m in _SIN_RE.finditer(text)
+        for m in sins
         if _luhn(m.group(0).replace(" ", "").replace("-", "")) and not _glued(text, m.start(), "-+/.")
     ]
     return out
@@ -225,9 +225,9 @@ def _mod97_ok(compact: str) -> bool:
     return int(number) % 97 == 1
 
 
-def _ibans(text: str) -> list[PiiFinding]:
+def _ibans(text: str, matches: Iterable[re.Match[str]]) -> list[PiiFinding]:
     out = []
-    for m in _IBAN_RE.finditer(text):
+    for m in matches:
         if _glued(text, m.start(), ""):
             continue
         raw = m.group(0)
@@ -301,17 +301,87 @@ def _emails(text: str, allowed: Collection[str]) -> list[PiiFinding]:
     return out
 
 
+# --- cheap gates ---------------------------------------------------------------------------
+# Every scanner needs a tell-tale run of digits (or capitals then digits). A "shape" of the text,
+# with each ASCII digit as '0' and each capital as 'A', is searched for those runs with bytes
+# ``in`` (memchr-fast) before any scanner regex runs on the text. Characters beyond Latin-1 become
+# '?', so offsets are kept; a text with a non-ASCII decimal digit (which ``\d`` matches) skips
+# the gates and runs every scanner.
+
+_SHAPE = bytes(
+    ord("0") if chr(i).isdigit() and i < 128 else ord("A") if "A" <= chr(i) <= "Z" else i for i in range(256)
+)
+_ASCII = bytes(range(128))
+_CARD_RUNS = (
+    b"0000000000000",
+    b"0000 0000 0000 0",
+    b"0000-0000-0000-0",
+    b"0000 000000 0000",
+    b"0000-000000-0000",
+)
+_ANY_DIGIT_RE = re.compile(r"\d")
+
+
+def _shape(text: str) -> bytes | None:
+    """The text's shape, or None when it has a decimal digit outside ASCII."""
+    if not text.isascii():
+        rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)
+        if _ANY_DIGIT_RE.search(rest.decode("utf-8", "surrogatepass")):
+            return None
+    return text.encode("latin-1", "replace").translate(_SHAPE)
+
+
+def _anchored(
+    regex: re.Pattern[str], text: str, shape: bytes, needles: tuple[bytes, ...]
+) -> list[re.Match[str]]:
+    """``regex.finditer(text)`` for a regex whose matches start where one of ``needles`` is in the shape."""
+    starts: set[int] = set()
+    for needle in needles:
+        i = shape.find(needle)
+        while i != -1:
+            starts.add(i)
+            i = shape.find(needle, i + 1)
+    out: list[re.Match[str]] = []
+    end = 0
+    for i in sorted(starts):
+        if i >= end:
+            m = regex.match(text, i)
+            if m is not None:
+                out.append(m)
+                end = m.end()
+    return out
+
+
 def find_pii(text: str, *, allowed_emails: Collection[str] = ()) -> list[PiiFinding]:
     """Return validated PII findings in ``text``, in text order, without overlapping spans."""
     if not text:
         return []
     candidates: list[PiiFinding] = []
-    if _DIGIT_RE.search(text) is not None:
+    shape = _shape(text)
+    if shape is None:
         low = text.lower()
-        candidates += _ibans(text)
+        candidates += _ibans(text, _IBAN_RE.finditer(text))
         candidates += _cards(text)
         candidates += _ssns(text, low)
-        candidates += _national_ids(text)
+        candidates += _national_ids(text, _NINO_RE.finditer(text), True, _SIN_RE.finditer(text))
+        candidates += _dobs(text, low)
+    elif b"0" in shape:
+        low = text.lower()
+        if b"AA00" in shape:
+            candidates += _ibans(text, _anchored(_IBAN_RE, text, shape, (b"AA00",)))
+        if any(run in shape for run in _CARD_RUNS):
+            candidates += _cards(text)
+        if b"000-00-0000" in shape or "ssn" in low or "social security" in low:
+            candidates += _ssns(text, low)
+        ninos = (
+            _anchored(_NINO_RE, text, shape, (b"AA00", b"AA 00"))
+            if b"A00" in shape or b"A 00" in shape
+            else []
+        )
+        dni = b"0000000" in shape
+        sin = _anchored(_SIN_RE, text, shape, (b"000 000 000", b"000-000-000")) if b"000" in shape else []
+        if ninos or dni or sin:
+            candidates += _national_ids(text, ninos, dni, sin)
         candidates += _dobs(text, low)
     candidates += _emails(text, allowed_emails)
     taken: list[PiiFinding] = []
