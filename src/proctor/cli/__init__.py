@@ -8,6 +8,7 @@ import typer
 
 from proctor.cli import admin as admin_cli
 from proctor.cli import audit as audit_cli
+from proctor.cli import connectors as connectors_cli
 from proctor.cli import demo, firewall, inspect, policy
 from proctor.cli import server as server_cli
 from proctor.domain.errors import ProctorError
@@ -33,6 +34,8 @@ app.add_typer(admin_cli.delegations_app, name="delegations")
 app.add_typer(admin_cli.keys_app, name="keys")
 app.add_typer(admin_cli.credentials_app, name="credentials")
 app.add_typer(audit_cli.app, name="audit")
+app.command("smtp-sink")(connectors_cli.smtp_sink_command)
+app.add_typer(connectors_cli.app, name="connectors")
 
 
 def main() -> None:
