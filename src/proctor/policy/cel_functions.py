@@ -290,9 +290,10 @@ def iteration_items(target: Any) -> Iterable[Any]:
 
 def walk_path(act: Activation, path: tuple[str, ...]) -> Any:
     """Slow path of a variable path lookup, raising precise errors."""
-    if path[0] not in act:
+    try:
+        value = act[path[0]]  # a lookup, not `in`: activations may build variables on first use
+    except KeyError:
         fail(f"unknown variable '{path[0]}'")
-    value = act[path[0]]
     for name in path[1:]:
         value = select(value, name)
     return value
@@ -340,6 +341,19 @@ def make_map(
     return build
 
 
+class Scope(dict[str, Any]):
+    """A macro's scope: its loop variable, then whatever the enclosing activation has."""
+
+    __slots__ = ("parent",)
+
+    def __init__(self, parent: Activation) -> None:
+        super().__init__()
+        self.parent = parent
+
+    def __missing__(self, name: str) -> Any:
+        return self.parent[name]
+
+
 def comprehension(
     kind: str,
     target: Callable[[Activation], Any],
@@ -347,11 +361,11 @@ def comprehension(
     pred: Callable[[Activation], Any],
     xform: Callable[[Activation], Any] | None,
 ) -> Callable[[Activation], Any]:
-    """The all/exists/exists_one/filter/map macros; `var` is bound in a copy of the activation."""
+    """The all/exists/exists_one/filter/map macros; `var` is bound in a scope over the activation."""
 
     def run(act: Activation) -> Any:
         items = iteration_items(target(act))
-        local = dict(act)
+        local = Scope(act)
         if kind == "map" and xform is None:
             out = []
             for item in items:

@@ -57,11 +57,16 @@ class Derived:
 
 def derive(spec: ActionSpec, params: dict[str, Any]) -> Derived:
     """Compute the derived values of one request."""
-    sender = _bare(params["from"]) if isinstance(params.get("from"), str) else ""
+    sender = ""
     recipients: list[str] = []
-    for key in ("to", "cc", "bcc"):
-        recipients.extend(_bare(a) for a in _addresses(params.get(key)))
     domains: list[str] = []
+    if spec.category is Category.SEND or spec.category is Category.DRAFT:  # only these have addresses
+        raw_from = params.get("from")
+        sender = _bare(raw_from) if isinstance(raw_from, str) else ""
+        for key in ("to", "cc", "bcc"):
+            value = params.get(key)
+            if value is not None:
+                recipients.extend(_bare(a) for a in _addresses(value))
     for address in recipients:
         d = domain_of(address)
         if d and d not in domains:

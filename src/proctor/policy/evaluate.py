@@ -48,6 +48,17 @@ def ceiling(maturity: int, spec: ActionSpec) -> Effect:
     return _CEILING[maturity][column]
 
 
+@lru_cache(maxsize=1024)
+def _ceiling_reason(level: int, spec: ActionSpec) -> tuple[Effect, str]:
+    top = ceiling(level, spec)
+    light = " (light)" if spec.light else ""
+    return (
+        top,
+        f"maturity {level} ({MATURITY_NAMES[level]}) ceiling for {spec.category.value}{light} "
+        f"actions is {top.value}",
+    )
+
+
 def _field_path(err: Mapping[str, Any]) -> str:
     return ".".join(str(p) for p in err["loc"]) or "request"
 
@@ -93,12 +104,12 @@ def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) ->
     facts = req.facts
     verdict = Verdict()
     derived = derive(spec, req.params)
-    activation: dict[str, Any] | None = None
+    activation: Activation | None = None
 
-    def cel_input() -> dict[str, Any]:
+    def cel_input() -> Activation:
         nonlocal activation
         if activation is None:
-            activation = _activation(policy, spec, req, derived)
+            activation = Activation(policy, spec, req, derived)
         return activation
 
     if facts.agent_status != "active":
@@ -107,14 +118,9 @@ def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) ->
         _check_delegation(req, verdict, cel_input)
 
     level = policy.maturity
-    top = ceiling(level, spec)
+    top, top_reason = _ceiling_reason(level, spec)
     if top is not Effect.ALLOW:
-        light = " (light)" if spec.light else ""
-        verdict.add(
-            top,
-            f"maturity {level} ({MATURITY_NAMES[level]}) ceiling for {spec.category.value}{light} "
-            f"actions is {top.value}",
-        )
+        verdict.add(top, top_reason)
 
     rule = policy.rule_for(req.action)
     if rule is None:
@@ -144,26 +150,46 @@ def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) ->
     return verdict.decision(policy.version)
 
 
-def _activation(
-    policy: CompiledPolicy, spec: ActionSpec, req: ActionRequest, derived: Derived
-) -> dict[str, Any]:
-    """The variables CEL conditions see (SPEC §5)."""
-    facts = req.facts.model_dump(mode="python")
-    return {
-        "principal": {
-            "agent_id": req.agent_id,
-            "on_behalf_of": req.on_behalf_of,
-            "status": req.facts.agent_status,
-        },
-        "action": {"name": spec.name, "category": spec.category.value, "reversible": spec.reversible},
-        "target": req.target.model_dump(mode="python", exclude_none=True),
-        "resource": req.facts.resource,
-        "params": req.params,
-        "facts": facts,
-        "lists": policy.lists,
-        "now": req.facts.now,
-        "derived": derived.as_cel(),
-    }
+class Activation(dict[str, Any]):
+    """The variables CEL conditions see (SPEC §5), each built on first use only."""
+
+    __slots__ = ("_derived", "_policy", "_req", "_spec")
+
+    def __init__(
+        self, policy: CompiledPolicy, spec: ActionSpec, req: ActionRequest, derived: Derived
+    ) -> None:
+        super().__init__()
+        self._policy, self._spec, self._req, self._derived = policy, spec, req, derived
+
+    def __missing__(self, name: str) -> Any:
+        req, spec = self._req, self._spec
+        value: Any
+        if name == "params":
+            value = req.params
+        elif name == "lists":
+            value = self._policy.lists
+        elif name == "resource":
+            value = req.facts.resource
+        elif name == "derived":
+            value = self._derived.as_cel()
+        elif name == "now":
+            value = req.facts.now
+        elif name == "facts":
+            value = req.facts.model_dump(mode="python")
+        elif name == "target":
+            value = req.target.model_dump(mode="python", exclude_none=True)
+        elif name == "principal":
+            value = {
+                "agent_id": req.agent_id,
+                "on_behalf_of": req.on_behalf_of,
+                "status": req.facts.agent_status,
+            }
+        elif name == "action":
+            value = {"name": spec.name, "category": spec.category.value, "reversible": spec.reversible}
+        else:
+            raise KeyError(name)
+        self[name] = value
+        return value
 
 
 def _truth(expr: CompiledExpression, activation: dict[str, Any], key: str) -> bool:
