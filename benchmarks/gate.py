@@ -202,6 +202,140 @@ def drop_database(url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# --- audit alone ----------------------------------------------------------------------------------
+
+
+class AppendJob:
+    """A writer job that appends ready event bodies to one workspace's chain (no counters, no records)."""
+
+    def __init__(self, ws: str, bodies: list[dict[str, Any]]) -> None:
+        self.workspace_id = ws
+        self.bodies = bodies
+
+    def slots(self) -> list[Any]:
+        return []
+
+    def records(self) -> list[Any]:
+        return []
+
+    def apply(self, batch: Any) -> int:
+        for body in self.bodies:
+            batch.append(body)
+        return len(self.bodies)
+
+
+def event_bodies(ws: str, n: int, start: int, agents: list[str], t0: float) -> list[dict[str, Any]]:
+    """n decision-like event bodies (the shape AuditEvent.body() gives), one second apart per 100."""
+    from datetime import UTC, datetime
+
+    from proctor.domain.audit import AuditEvent, utc_stamp
+    from proctor.store.ids import fast_id
+
+    template = AuditEvent(
+        id="evt",
+        workspace_id=ws,
+        seq=0,
+        kind="decision",
+        at="",
+        action="crm.update",
+        decision={"effect": "allow", "reasons": ["crm.update allowed by actions.crm.update"]},
+        target={"object": "contact", "record_id": "con_1"},
+        versions={"policy": "v1"},
+    ).body()
+    out = []
+    for i in range(start, start + n):
+        body = dict(template)
+        body["id"] = fast_id("evt")
+        body["at"] = utc_stamp(datetime.fromtimestamp(t0 + i / 100, UTC))
+        body["actor"] = {"workspace_id": ws, "agent_id": agents[i % len(agents)]}
+        body["action_id"] = f"act_{i}"
+        out.append(body)
+    return out
+
+
+def audit_alone(
+    home: Path, database_url: str, backend: str, args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Append (32 threads, one event per job, group commit), bulk-load, query by agent+time, verify."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from proctor.bootstrap import build
+    from proctor.config import Settings
+
+    services = build(Settings(home=home, database_url=database_url))
+    out: list[dict[str, Any]] = []
+    try:
+        ws = services.admin.create_workspace("audit-bench")["id"]
+        agents = [f"agt_bench{i:03d}" for i in range(50)]
+        writer = services.gate.writer
+        t0 = time.time() - 86_400 * 3
+        n_append = 20_000 if args.quick else 100_000
+        bodies = event_bodies(ws, n_append, 0, agents, t0)
+        start = time.perf_counter()
+        with ThreadPoolExecutor(32) as pool:
+            list(pool.map(lambda b: writer.run(AppendJob(ws, [b])), bodies))
+        rate = n_append / (time.perf_counter() - start)
+        out.append(
+            {
+                "what": "append (32 threads, 1 event/submit)",
+                "backend": backend,
+                "events": n_append,
+                "per_second": round(rate),
+            }
+        )
+        print(f"  audit {backend:<10} append {rate:>9.0f}/s", file=sys.stderr)
+        total = 100_000 if args.quick else 1_000_000
+        done, chunk = n_append, 5_000
+        start = time.perf_counter()
+        while done < total:
+            n = min(chunk, total - done)
+            writer.run(AppendJob(ws, event_bodies(ws, n, done, agents, t0)))
+            done += n
+        rate = (total - n_append) / (time.perf_counter() - start)
+        out.append(
+            {
+                "what": "bulk load (5000 events/commit)",
+                "backend": backend,
+                "events": total - n_append,
+                "per_second": round(rate),
+            }
+        )
+        print(f"  audit {backend:<10} bulk   {rate:>9.0f}/s", file=sys.stderr)
+        since = datetime.fromtimestamp(t0 + total / 100 * 0.5, UTC)
+        until = datetime.fromtimestamp(t0 + total / 100 * 0.5 + 3600, UTC)
+        times = []
+        for i in range(7):
+            q0 = time.perf_counter()
+            page, _ = services.admin.audit_query(
+                ws, {"agent_id": agents[i], "since": since, "until": until}, limit=100
+            )
+            times.append(time.perf_counter() - q0)
+        out.append(
+            {
+                "what": f"query agent + 1 h range over {total} events (100/page)",
+                "backend": backend,
+                "events": len(page),
+                "ms": round(min(times) * 1000, 2),
+                "ms_median": round(sorted(times)[3] * 1000, 2),
+            }
+        )
+        print(
+            f"  audit {backend:<10} query  {min(times) * 1000:>9.2f} ms ({len(page)} rows)", file=sys.stderr
+        )
+        v0 = time.perf_counter()
+        report = services.admin.audit_verify(ws)
+        rate = report.checked / (time.perf_counter() - v0)
+        assert report.ok, report
+        out.append(
+            {"what": "verify", "backend": backend, "events": report.checked, "per_second": round(rate)}
+        )
+        print(f"  audit {backend:<10} verify {rate:>9.0f}/s ({report.checked})", file=sys.stderr)
+    finally:
+        services.close()
+    return out
+
+
 # --- load -----------------------------------------------------------------------------------------
 
 
@@ -372,11 +506,13 @@ def measure(target: str, backend: str, url: str, key: str, args: argparse.Namesp
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     results: list[Result] = []
-    floor = Server("--serve-floor")
-    try:
-        results += measure("floor", "-", floor.url, "floor", args)
-    finally:
-        floor.stop()
+    audit: list[dict[str, Any]] = []
+    if not args.audit_only:
+        floor = Server("--serve-floor")
+        try:
+            results += measure("floor", "-", floor.url, "floor", args)
+        finally:
+            floor.stop()
     backends: list[tuple[str, str, tuple[str, str] | None]] = []
     with tempfile.TemporaryDirectory(prefix="proctor-bench-") as tmp:
         backends.append(("sqlite", f"sqlite:///{tmp}/sqlite/proctor.db", None))
@@ -388,12 +524,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             home = Path(tmp) / name
             try:
                 key = prepare_home(home, database_url)
-                results.append(in_process(home, database_url, key, name, args))
-                server = Server("--serve-proctor", "--home", str(home), "--database-url", database_url)
-                try:
-                    results += measure("proctor", name, server.url, key, args)
-                finally:
-                    server.stop()
+                if not args.audit_only:
+                    results.append(in_process(home, database_url, key, name, args))
+                    server = Server("--serve-proctor", "--home", str(home), "--database-url", database_url)
+                    try:
+                        results += measure("proctor", name, server.url, key, args)
+                    finally:
+                        server.stop()
+                if args.audit or args.audit_only:
+                    audit += audit_alone(home, database_url, name, args)
             finally:
                 if made is not None:
                     drop_database(args.pg_url, made[1])
@@ -418,6 +557,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "requests_per_scenario": args.requests,
         "time_limit_s": args.seconds,
         "results": rows,
+        "audit": audit,
     }
 
 
@@ -462,6 +602,8 @@ def show(report: dict[str, Any]) -> None:
         if r["target"] != "floor"
     }
     Console().print(f"answers: {mixes}")
+    for a in report.get("audit", []):
+        Console().print(f"audit {a['backend']}: {a}")
 
 
 def main() -> None:
@@ -473,6 +615,8 @@ def main() -> None:
     parser.add_argument(
         "--requests", type=int, default=None, help="Requests per scenario (at 32 connections)."
     )
+    parser.add_argument("--audit", action="store_true", help="Also measure the audit log alone.")
+    parser.add_argument("--audit-only", action="store_true", help="Only measure the audit log alone.")
     parser.add_argument("--seconds", type=float, default=None, help="Time limit per scenario.")
     parser.add_argument("--warmup", type=int, default=None)
     parser.add_argument("--serve-proctor", action="store_true", help=argparse.SUPPRESS)

@@ -44,12 +44,18 @@ class Admin:
         *,
         clock: Callable[[], datetime] | None = None,
         persist_keys: Callable[[list[str]], None] | None = None,
+        on_identity_change: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.audit = audit
         self.keyring = keyring
         self.clock = clock or (lambda: datetime.now(UTC))
         self.persist_keys = persist_keys
+        self.on_identity_change = on_identity_change  # cached credentials are dropped at once
+
+    def _changed(self) -> None:
+        if self.on_identity_change is not None:
+            self.on_identity_change()
 
     def _record(self, conn: Any, ws: str, actor: str, change: str, now: datetime, **detail: Any) -> None:
         self.audit.append(
@@ -121,6 +127,7 @@ class Admin:
         with self.store.write() as conn:
             meta = identities.revoke_key(conn, ws, key_id, utc_stamp(now))
             self._record(conn, ws, actor, "key.revoke", now, key_id=key_id, owner_id=meta.owner_id)
+        self._changed()
         return meta.model_dump(mode="json")
 
     def set_agent_status(
@@ -135,6 +142,7 @@ class Admin:
             self._record(
                 conn, ws, actor, "agent.status", now, agent_id=agent_id, status=status, reason=reason
             )
+        self._changed()
         return agent.model_dump(mode="json")
 
     def create_user(

@@ -15,6 +15,7 @@ from proctor.gate import Gate
 from proctor.policy.compile import CompiledPolicy, load_policy
 from proctor.store.audit import AuditLog
 from proctor.store.engine import Store
+from proctor.store.keycache import KeyCache
 from proctor.store.migrate import upgrade
 from proctor.store.secrets import Keyring, new_fernet_key, new_signing_key
 
@@ -55,7 +56,8 @@ class Services:
     admin: Admin
 
     def close(self) -> None:
-        """Release database connections."""
+        """Stop the writer (after its queued jobs), then release database connections."""
+        self.gate.close()
         self.store.close()
 
 
@@ -75,8 +77,16 @@ def build(
         if migrate:
             upgrade(store.engine)
         audit = AuditLog(store, keyring, settings.checkpoint_every)
-        gate = Gate(store, audit, source, clock=clock)
-        admin = Admin(store, audit, keyring, clock=clock, persist_keys=settings.persist_keys)
+        keys = KeyCache()
+        gate = Gate(store, audit, source, clock=clock, keys=keys)
+        admin = Admin(
+            store,
+            audit,
+            keyring,
+            clock=clock,
+            persist_keys=settings.persist_keys,
+            on_identity_change=keys.clear,
+        )
     except BaseException:
         store.close()
         raise

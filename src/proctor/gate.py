@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
@@ -14,26 +14,24 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection
 
 from proctor.domain.actions import CATALOGUE, Catalogue
-from proctor.domain.audit import canonical, redact, utc_stamp
+from proctor.domain.audit import AuditEvent, canonical, redact, utc_stamp
 from proctor.domain.decisions import Decision, Effect
 from proctor.domain.errors import ConflictError, ProctorError, RequestError
-from proctor.domain.identity import AgentPrincipal, Role, UserPrincipal, new_id, scopes_cover
-from proctor.domain.requests import ActionRequest
+from proctor.domain.identity import AgentPrincipal, Role, UserPrincipal, scopes_cover
+from proctor.domain.requests import ActionRequest, Facts
 from proctor.policy.compile import CompiledPolicy
-from proctor.policy.derived import Derived, derive
+from proctor.policy.derived import derive
 from proctor.policy.evaluate import decide
 from proctor.policy.verdict import denial
 from proctor.store import actions as action_rows
 from proctor.store import facts as fact_rows
-from proctor.store import identities, sandbox, usage
+from proctor.store import identities, sandbox, submission, tool_output, usage
 from proctor.store.audit import AuditLog
 from proctor.store.engine import Store
-
-try:  # the firewall is optional at import time (built alongside the gate)
-    from proctor.inspect.injection import neutralise as _neutralise
-    from proctor.inspect.injection import scan as _scan
-except ImportError:  # pragma: no cover
-    _scan = _neutralise = None  # type: ignore[assignment]
+from proctor.store.ids import fast_id
+from proctor.store.keycache import KeyCache
+from proctor.store.submission import SubmitJob
+from proctor.store.writer import Writer
 
 Status = Literal["denied", "pending_approval", "allowed", "approved", "executed", "failed"]
 _STATUS: dict[Effect, Status] = {
@@ -67,6 +65,14 @@ def _local(at: datetime, tz: str | None) -> dict[str, Any]:
         return {"timezone": tz}
 
 
+def _submit_result(
+    action_id: str, status: Status, decision: Decision, outcome: dict[str, Any] | None, replayed: bool
+) -> SubmitResult:
+    return SubmitResult(
+        action_id=action_id, status=status, decision=decision, outcome=outcome, replayed=replayed
+    )
+
+
 class Gate:
     """Every agent action passes through `submit`; the decision itself stays a pure function."""
 
@@ -78,24 +84,38 @@ class Gate:
         *,
         catalogue: Catalogue = CATALOGUE,
         clock: Callable[[], datetime] | None = None,
+        keys: KeyCache | None = None,
     ) -> None:
         self.store = store
         self.audit = audit
         self.policy = policy
         self.catalogue = catalogue
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.keys = keys or KeyCache()
+        self.writer = Writer(store, checkpoint=audit.sign, checkpoint_every=audit.checkpoint_every)
 
     def authenticate_agent(self, bearer: str) -> AgentPrincipal:
-        """The agent behind an API key; AuthError for unknown or revoked keys."""
+        """The agent behind an API key; AuthError for unknown or revoked keys (cached for a short TTL)."""
+        raw = _bearer(bearer)
+        digest = self.keys.digest("agent:" + raw)
+        cached = self.keys.get(digest)
+        if cached is not None:
+            return cast(AgentPrincipal, cached)
         with self.store.read() as conn:
-            key, owner = identities.find_key(conn, _bearer(bearer), "agent")
-        return AgentPrincipal(
+            key, owner = identities.find_key(conn, raw, "agent")
+        principal = AgentPrincipal(
             workspace_id=key.workspace_id,
             agent_id=key.owner_id,
             key_id=key.id,
             scopes=key.scopes,
             status=owner["status"],
         )
+        self.keys.put(digest, principal)
+        return principal
+
+    def cached_agent(self, bearer: str) -> AgentPrincipal | None:
+        """The agent behind an API key when it was authenticated within the cache TTL (no I/O), else None."""
+        return cast(AgentPrincipal | None, self.keys.get(self.keys.digest("agent:" + _bearer(bearer))))
 
     def authenticate_user(self, bearer: str) -> UserPrincipal:
         """The human behind a personal token; AuthError for unknown or revoked tokens."""
@@ -108,6 +128,10 @@ class Gate:
             roles=[Role(r) for r in owner["roles"]],
             timezone=owner["timezone"],
         )
+
+    def close(self) -> None:
+        """Stop the writer after its queued jobs (a later submit starts it again)."""
+        self.writer.stop()
 
     def _validate(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> tuple[ActionRequest, str]:
         if not isinstance(payload, Mapping):
@@ -130,98 +154,107 @@ class Gate:
         return req, digest
 
     def submit(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> SubmitResult:
-        """Validate, decide with facts from the store, record (+ reserve usage) atomically, then execute."""
+        """Validate, read facts and decide here; record, reserve usage and execute in one group commit."""
+        prepared = self.prepare(principal, payload)
+        if isinstance(prepared, SubmitResult):
+            return prepared
+        return cast(SubmitResult, self.writer.run(prepared))
+
+    async def submit_async(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> SubmitResult:
+        """`submit` for an event loop: prepares inline, awaits the group commit without holding a thread."""
+        prepared = self.prepare(principal, payload)
+        if isinstance(prepared, SubmitResult):
+            return prepared
+        return cast(SubmitResult, await asyncio.wrap_future(self.writer.enqueue(prepared)))
+
+    def prepare(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> SubmitResult | SubmitJob:
+        """Everything of a submit that needs no write lock; a replayed result or the job for the writer."""
         req, digest = self._validate(principal, payload)
         policy = self.policy()
         now = self.clock()
         ws = principal.workspace_id
         spec = self.catalogue.get(req.action)
         derived = derive(spec, req.params) if spec is not None else None
-        with self.store.write() as conn:
-            self.audit.lock_head(conn, ws)
-            if req.idempotency_key:
-                existing = action_rows.find_by_idempotency(conn, ws, principal.agent_id, req.idempotency_key)
+        timezone: str | None = None
+        facts = Facts()
+        slots: list[usage.Slot] = []
+        sensitive = False
+        with self.store.read() as conn:
+            if req.idempotency_key:  # replays never reach the writer (which re-checks under its lock)
+                existing = submission.find_by_idempotency(conn, ws, principal.agent_id, req.idempotency_key)
                 if existing is not None:
                     if existing["request_hash"] != digest:
                         raise ConflictError(
                             f"idempotency_key {req.idempotency_key!r} was used with a different request"
                         )
                     return self._result(existing, replayed=True)
-            decision = self._decide(conn, principal, req, derived, policy, now)
-            action_id = new_id("act")
-            status = _STATUS[decision.effect]
-            stamp = utc_stamp(now)
-            action_rows.insert_action(
-                conn,
-                {
-                    "id": action_id,
-                    "workspace_id": ws,
-                    "agent_id": principal.agent_id,
-                    "key_id": principal.key_id,
-                    "run_id": req.run_id,
-                    "on_behalf_of": req.on_behalf_of,
-                    "action": req.action,
-                    "idempotency_key": req.idempotency_key,
-                    "request_hash": digest,
-                    "request": req.model_dump(mode="json", exclude={"facts"}),
-                    "status": status,
-                    "decision": decision.model_dump(mode="json"),
-                    "policy_version": decision.policy_version,
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                },
-            )
-            common = self._common(conn, principal, req, action_id, policy, now)
-            self.audit.append(
-                conn,
-                ws,
-                "request",
-                now,
-                **common,
-                intent=req.intent,
-                plan=req.plan,
-                params=redact(req.params, policy.protected_fields),
-                evidence=req.evidence.model_dump(mode="json") if req.evidence else None,
-                detail={"idempotency_key": req.idempotency_key, "key_id": principal.key_id},
-            )
-            self.audit.append(conn, ws, "decision", now, **common, decision=decision.model_dump(mode="json"))
-        if status == "allowed":
-            return self.execute(ws, action_id)
-        return SubmitResult(action_id=action_id, status=status, decision=decision)
-
-    def _decide(
-        self,
-        conn: Connection,
-        principal: AgentPrincipal,
-        req: ActionRequest,
-        derived: Derived | None,
-        policy: CompiledPolicy,
-        now: datetime,
-    ) -> Decision:
-        """Load facts (locking usage counters), decide, and reserve usage unless denied."""
-        ws = principal.workspace_id
-        if not scopes_cover(principal.scopes, req.action):
-            return denial(
+            covered = scopes_cover(principal.scopes, req.action)
+            if covered:
+                facts, timezone = fact_rows.read_facts(conn, ws, principal.agent_id, req, derived, now)
+            elif req.on_behalf_of:
+                timezone = fact_rows.user_timezone(conn, ws, req.on_behalf_of)
+        if not covered:
+            decision = denial(
                 f"API key {principal.key_id} is not scoped for {req.action} "
                 f"(scopes: {', '.join(principal.scopes)})",
                 policy.version,
             )
-        facts, slots = fact_rows.load_facts(
-            conn, self.store, ws, principal.agent_id, req, derived, policy, now
+        else:
+            req = req.model_copy(update={"facts": facts})
+            if derived is not None:
+                slots = usage.slots_for(policy, ws, principal.agent_id, req, derived, facts.resource, now)
+            decision = decide(policy, req, self.catalogue)
+            delegation = facts.delegation
+            sensitive = submission.policy_reads_usage(policy) or (
+                delegation is not None and any("usage" in c.expr for c in delegation.constraints)
+            )
+        action_id = fast_id("act")
+        common = self._common(principal, req, action_id, policy, now, timezone)
+        request_json = req.model_dump(mode="json", exclude={"facts"})
+        stamp = utc_stamp(now)
+        request_body = AuditEvent(
+            id=fast_id("evt"),
+            workspace_id=ws,
+            seq=0,
+            kind="request",
+            at=stamp,
+            **common,
+            intent=req.intent,
+            plan=req.plan,
+            params=redact(req.params, policy.protected_fields),
+            evidence=req.evidence.model_dump(mode="json") if req.evidence else None,
+            detail={"idempotency_key": req.idempotency_key, "key_id": principal.key_id},
+        ).body()
+        return submission.SubmitJob(
+            workspace_id=ws,
+            agent_id=principal.agent_id,
+            key_id=principal.key_id,
+            action_id=action_id,
+            req=req,
+            request_json=request_json,
+            digest=digest,
+            policy=policy,
+            catalogue=self.catalogue,
+            derived=derived,
+            decision=decision,
+            usage_sensitive=sensitive,
+            slot_list=slots,
+            stamp=stamp,
+            common=common,
+            request_body=request_body,
+            result=_submit_result,
+            replay=lambda row: self._result(row, replayed=True),
+            new_id=fast_id,
         )
-        decision = decide(policy, req.model_copy(update={"facts": facts}), self.catalogue)
-        if decision.effect is not Effect.DENY:
-            usage.reserve(conn, ws, slots)
-        return decision
 
     def _common(
         self,
-        conn: Connection,
         principal: AgentPrincipal,
         req: ActionRequest,
         action_id: str,
         policy: CompiledPolicy,
         now: datetime,
+        timezone: str | None,
     ) -> dict[str, Any]:
         """The fields every event about one action carries: actor, ids, target and versions."""
         actor: dict[str, Any] = {
@@ -231,10 +264,7 @@ class Gate:
         }
         if req.on_behalf_of:
             actor["user_id"] = req.on_behalf_of
-            with contextlib.suppress(ProctorError):
-                actor.update(
-                    _local(now, identities.get_user(conn, principal.workspace_id, req.on_behalf_of).timezone)
-                )
+            actor.update(_local(now, timezone))
         versions = {**req.versions.model_dump(mode="json", exclude_none=True), "policy": policy.version}
         return {
             "actor": actor,
@@ -251,6 +281,7 @@ class Gate:
         now = self.clock()
         try:
             with self.store.write() as conn:
+                self.audit.lock_head(conn, workspace_id)  # the writer's lock order: head first
                 row = action_rows.get_action(conn, workspace_id, action_id, lock=True)
                 if row["status"] not in ("allowed", "approved"):
                     return self._result(row)
@@ -286,6 +317,7 @@ class Gate:
                 row = action_rows.get_action(conn, workspace_id, action_id)
         except ProctorError as exc:
             with self.store.write() as conn:
+                self.audit.lock_head(conn, workspace_id)
                 row = action_rows.get_action(conn, workspace_id, action_id, lock=True)
                 req = ActionRequest.model_validate(row["request"])
                 outcome = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
@@ -312,7 +344,8 @@ class Gate:
         principal = AgentPrincipal(
             workspace_id=ws, agent_id=row["agent_id"], key_id=row["key_id"] or "", scopes=[], status="active"
         )
-        common = self._common(conn, principal, req, row["id"], policy, now)
+        tz = fact_rows.user_timezone(conn, ws, req.on_behalf_of) if req.on_behalf_of else None
+        common = self._common(principal, req, row["id"], policy, now, tz)
         self.audit.append(
             conn,
             ws,
@@ -360,46 +393,4 @@ class Gate:
         self, principal: AgentPrincipal, run_id: str | None, text: str, source: str
     ) -> dict[str, Any]:
         """Scan what a tool returned for prompt injection; neutralise it, taint the run, audit it."""
-        firewall = self.policy().document.firewall
-        verdict, score, findings, safe = "clean", 0.0, [], text
-        if firewall.scan_tool_outputs and _scan is not None and _neutralise is not None:
-            result = _scan(text)
-            verdict, score = result.verdict, result.score
-            findings = [f.to_dict() for f in result.findings]
-            safe = _neutralise(text, result)
-        hit = verdict == "injection"
-        if hit and firewall.on_injection == "block":
-            safe = ""
-        taint = hit and firewall.on_injection in ("taint_run", "block") and bool(run_id)
-        now = self.clock()
-        ws = principal.workspace_id
-        with self.store.write() as conn:
-            if taint and run_id:
-                fact_rows.taint_run(
-                    conn, self.store, ws, run_id, f"prompt injection in {source}", utc_stamp(now)
-                )
-            event = self.audit.append(
-                conn,
-                ws,
-                "tool_output",
-                now,
-                actor={"workspace_id": ws, "agent_id": principal.agent_id, "key_id": principal.key_id},
-                run_id=run_id,
-                outcome={"verdict": verdict, "score": score, "run_tainted": taint},
-                detail={
-                    "source": source,
-                    "findings": findings,
-                    "sha256": hashlib.sha256(text.encode()).hexdigest(),
-                    "length": len(text),
-                    "action_taken": firewall.on_injection if hit else "none",
-                },
-            )
-        return {
-            "verdict": verdict,
-            "score": score,
-            "findings": findings,
-            "text": safe,
-            "run_id": run_id,
-            "run_tainted": taint,
-            "event_id": event.id,
-        }
+        return tool_output.record(self, principal, run_id, text, source)

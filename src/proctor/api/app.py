@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -97,9 +99,19 @@ def _ping(services: Any) -> None:
         conn.execute(text("SELECT 1"))
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Server shutdown: finish the queued group commits and stop the writer (the owner closes the store).
+    gate = getattr(app.state.services, "gate", None)
+    if gate is not None and hasattr(gate, "close"):
+        await run_in_threadpool(gate.close)
+
+
 def create_app(services: Any) -> FastAPI:
     """The Proctor HTTP API over wired `Services` (gate, admin, store)."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="Proctor",
         version=proctor.__version__,
         description=DESCRIPTION,
@@ -114,6 +126,7 @@ def create_app(services: Any) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
+
     # The hot path first: a plain Starlette route, matched before any FastAPI route.
     app.router.routes.insert(0, Route("/v1/actions", routes_actions.submit_action, methods=["POST"]))
     app.include_router(routes_actions.router)

@@ -65,7 +65,14 @@ async def submit_action(request: Request) -> Response:
     token = bearer_token(request.headers.get("authorization"))
     payload = await _read_payload(request)
     gate = services_of(request).gate
-    if inspect.iscoroutinefunction(gate.submit):
+    if hasattr(gate, "submit_async"):
+        # Group commit: authenticate (cached; a miss reads in a worker thread), validate, read facts and
+        # decide on the loop, then await the writer's commit without tying up a worker thread.
+        principal = gate.cached_agent(token)
+        if principal is None:
+            principal = await run_in_threadpool(gate.authenticate_agent, token)
+        result = await gate.submit_async(principal, payload)
+    elif inspect.iscoroutinefunction(gate.submit):
         principal = gate.authenticate_agent(token)
         if inspect.isawaitable(principal):
             principal = await principal

@@ -90,10 +90,11 @@ class AuditLog:
         )
         conn.execute(update(audit_heads).where(audit_heads.c.workspace_id == ws).values(seq=seq, hash=digest))
         if self.checkpoint_every > 0 and seq % self.checkpoint_every == 0:
-            self._sign(conn, ws, seq, digest, stamp)
+            self.sign(conn, ws, seq, digest, stamp)
         return draft.model_copy(update={"prev_hash": prev, "hash": digest})
 
-    def _sign(self, conn: Connection, ws: str, seq: int, head_hash: str, at: str) -> dict[str, Any]:
+    def sign(self, conn: Connection, ws: str, seq: int, head_hash: str, at: str) -> dict[str, Any]:
+        """Sign the chain at (seq, head_hash) and store the checkpoint in the caller's transaction."""
         signature = self.keyring.sign(checkpoint_message(ws, seq, head_hash, at))
         values = {"workspace_id": ws, "seq": seq, "hash": head_hash, "at": at}
         conn.execute(
@@ -106,7 +107,7 @@ class AuditLog:
     def checkpoint(self, conn: Connection, ws: str, at: datetime) -> dict[str, Any]:
         """Sign the current head now (on demand)."""
         seq, head_hash = self.lock_head(conn, ws)
-        return self._sign(conn, ws, seq, head_hash, utc_stamp(at))
+        return self.sign(conn, ws, seq, head_hash, utc_stamp(at))
 
     def _filtered(self, ws: str, filters: AuditFilters) -> Select[Any]:
         c = audit_events.c

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from proctor.domain.identity import new_id
+from proctor.store.ids import fast_id as new_id
 from proctor.store.tables import outbox, sandbox_records
 
 _SENDS = frozenset({"email.send", "sequence.enroll", "sequence.pause", "sequence.cancel", "calendar.invite"})
@@ -49,23 +49,45 @@ def put_record(conn: Connection, ws: str, record_id: str, obj: str, fields: dict
     )
 
 
+class Records:
+    """Sandbox record reads and writes straight on a connection (see BufferedRecords for batches)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, ws: str, record_id: str) -> dict[str, Any] | None:
+        """One record, or None."""
+        return get_record(self.conn, ws, record_id)
+
+    def insert(self, ws: str, record_id: str, obj: str, fields: dict[str, Any], at: str) -> None:
+        """A new record."""
+        put_record(self.conn, ws, record_id, obj, fields, at)
+
+    def update(self, ws: str, record_id: str, fields: dict[str, Any], at: str) -> None:
+        """Replace the fields of an existing record."""
+        self.conn.execute(
+            update(sandbox_records)
+            .where(sandbox_records.c.workspace_id == ws, sandbox_records.c.record_id == record_id)
+            .values(fields=fields, updated_at=at)
+        )
+
+    def flush(self) -> None:
+        """Write anything buffered (nothing here)."""
+
+
 def _write(
-    conn: Connection, ws: str, record_id: str, obj: str, fields: dict[str, Any], at: str
+    records: Records, ws: str, record_id: str, obj: str, fields: dict[str, Any], at: str
 ) -> dict[str, Any]:
     """Write `fields` on a record (creating it when absent); the before/after of exactly those fields."""
-    current = get_record(conn, ws, record_id)
+    current = records.get(ws, record_id)
     if current is None:
-        put_record(conn, ws, record_id, obj, dict(fields), at)
+        records.insert(ws, record_id, obj, dict(fields), at)
         before: dict[str, Any] = dict.fromkeys(fields)
     else:
         stored = dict(current["fields"] or {})
         before = {k: stored.get(k) for k in fields}
         stored.update(fields)
-        conn.execute(
-            update(sandbox_records)
-            .where(sandbox_records.c.workspace_id == ws, sandbox_records.c.record_id == record_id)
-            .values(fields=stored, updated_at=at)
-        )
+        records.update(ws, record_id, stored, at)
     return {
         "record_id": record_id,
         "object": obj,
@@ -83,12 +105,14 @@ def execute(
     params: dict[str, Any],
     target: dict[str, Any],
     at: str,
+    records: Records | None = None,
 ) -> Execution:
     """Run one allowed action against the sandbox inside the caller's transaction."""
+    records = records or Records(conn)
     obj = str(params.get("object") or target.get("object") or "record")
     if action == "crm.create":
         record_id = str(params.get("record_id") or new_id("rec"))
-        put_record(conn, ws, record_id, obj, dict(params["fields"]), at)
+        records.insert(ws, record_id, obj, dict(params["fields"]), at)
         change = {
             "record_id": record_id,
             "object": obj,
@@ -98,22 +122,23 @@ def execute(
         }
         return _changed(change)
     if action == "crm.update":
-        return _changed(_write(conn, ws, str(params["record_id"]), obj, dict(params["fields"]), at))
+        return _changed(_write(records, ws, str(params["record_id"]), obj, dict(params["fields"]), at))
     if action == "crm.stage_change":
         return _changed(
-            _write(conn, ws, str(params["record_id"]), "opportunity", {"stage": params["to"]}, at)
+            _write(records, ws, str(params["record_id"]), "opportunity", {"stage": params["to"]}, at)
         )
     if action == "routing.assign":
-        return _changed(_write(conn, ws, str(params["record_id"]), obj, {"owner_id": params["owner_id"]}, at))
+        owner = {"owner_id": params["owner_id"]}
+        return _changed(_write(records, ws, str(params["record_id"]), obj, owner, at))
     if action == "enrich.append":
-        return _changed(_write(conn, ws, str(params["record"]), obj, dict(params["fields"]), at))
+        return _changed(_write(records, ws, str(params["record"]), obj, dict(params["fields"]), at))
     if action in ("task.create", "note.create"):
         kind = action.split(".")[0]
         record_id = new_id(kind)
         fields = {
             k: params.get(k) for k in ("record_id", "subject", "body", "due") if params.get(k) is not None
         }
-        put_record(conn, ws, record_id, kind, fields, at)
+        records.insert(ws, record_id, kind, fields, at)
         return _changed(
             {"record_id": record_id, "object": kind, "created": True, "before": {}, "after": fields}
         )
@@ -152,7 +177,7 @@ def execute(
         )
     if action == "research.crm_read":
         record_id = str(params.get("record_id") or target.get("record_id") or "")
-        record = get_record(conn, ws, record_id) if record_id else None
+        record = records.get(ws, record_id) if record_id else None
         if record is None:
             return Execution(outcome={"ok": False, "error": f"no sandbox record {record_id!r}"}, ok=False)
         fields = dict(record["fields"])
@@ -165,6 +190,7 @@ def execute(
             data_accessed={"object": record["object"], "record_ids": [record_id], "fields": sorted(fields)},
         )
     if action == "data.export":
+        records.flush()  # the export reads the table: earlier writes of this batch first
         return _export(conn, ws, params)
     if action.startswith(("research.", "draft.")):
         return Execution(outcome={"ok": True, "connector": "sandbox", "result": None})

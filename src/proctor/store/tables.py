@@ -229,6 +229,7 @@ audit_events = Table(
     UniqueConstraint("workspace_id", "seq", name="uq_audit_events_ws_seq"),
     Index("ix_audit_events_at", "workspace_id", "at"),
     Index("ix_audit_events_action_id", "workspace_id", "action_id"),
+    Index("ix_audit_events_agent_at", "workspace_id", "agent_id", "at"),
 )
 
 audit_checkpoints = Table(

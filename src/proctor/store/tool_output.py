@@ -1,0 +1,63 @@
+"""Tool outputs through the gate: scan for prompt injection, neutralise, taint the run, audit it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from proctor.domain.audit import utc_stamp
+from proctor.domain.identity import AgentPrincipal
+from proctor.store import facts as fact_rows
+
+try:  # the firewall is optional at import time (built alongside the gate)
+    from proctor.inspect.injection import neutralise as _neutralise
+    from proctor.inspect.injection import scan as _scan
+except ImportError:  # pragma: no cover
+    _scan = _neutralise = None  # type: ignore[assignment]
+
+
+def record(
+    gate: Any, principal: AgentPrincipal, run_id: str | None, text: str, source: str
+) -> dict[str, Any]:
+    """`Gate.record_tool_output`: the verdict, the neutralised text and the audit event id."""
+    firewall = gate.policy().document.firewall
+    verdict, score, findings, safe = "clean", 0.0, [], text
+    if firewall.scan_tool_outputs and _scan is not None and _neutralise is not None:
+        result = _scan(text)
+        verdict, score = result.verdict, result.score
+        findings = [f.to_dict() for f in result.findings]
+        safe = _neutralise(text, result)
+    hit = verdict == "injection"
+    if hit and firewall.on_injection == "block":
+        safe = ""
+    taint = hit and firewall.on_injection in ("taint_run", "block") and bool(run_id)
+    now = gate.clock()
+    ws = principal.workspace_id
+    with gate.store.write() as conn:
+        if taint and run_id:
+            fact_rows.taint_run(conn, gate.store, ws, run_id, f"prompt injection in {source}", utc_stamp(now))
+        event = gate.audit.append(
+            conn,
+            ws,
+            "tool_output",
+            now,
+            actor={"workspace_id": ws, "agent_id": principal.agent_id, "key_id": principal.key_id},
+            run_id=run_id,
+            outcome={"verdict": verdict, "score": score, "run_tainted": taint},
+            detail={
+                "source": source,
+                "findings": findings,
+                "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "length": len(text),
+                "action_taken": firewall.on_injection if hit else "none",
+            },
+        )
+    return {
+        "verdict": verdict,
+        "score": score,
+        "findings": findings,
+        "text": safe,
+        "run_id": run_id,
+        "run_tainted": taint,
+        "event_id": event.id,
+    }

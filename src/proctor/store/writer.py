@@ -1,0 +1,148 @@
+"""The single writer: one thread per database commits the write sets of concurrent requests together.
+
+A request builds a job (everything it can compute without the write lock), enqueues it and waits on
+a future. The writer thread drains the queue, opens ONE write transaction, locks the chain heads and
+usage counters the batch touches, lets every job apply itself in queue order (chain seq/hash and
+counter reservations assigned in that order), flushes all rows with executemany and commits once
+(one fsync for the whole batch). Futures are resolved only after the commit: the audit rows are
+durable before any answer goes out.
+
+When a batch fails as a whole, it is rolled back and every job is retried in its own transaction,
+so one bad job only fails itself.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, Protocol
+
+from proctor.domain.errors import ProctorError
+from proctor.store.batch import Batch, CounterKey
+
+if TYPE_CHECKING:
+    from proctor.store.engine import Store
+
+MAX_BATCH = 512
+
+
+class Job(Protocol):
+    """One request's write set."""
+
+    workspace_id: str
+
+    def slots(self) -> list[CounterKey]:
+        """The usage counters the job reads and may reserve (locked for the batch)."""
+        ...
+
+    def records(self) -> list[tuple[str, str]]:
+        """The sandbox records (workspace, record id) the job may read, prefetched for the batch."""
+        ...
+
+    def apply(self, batch: Batch) -> Any:
+        """Apply the job to the batch; return its result, or a ProctorError it failed with before writing."""
+        ...
+
+
+class _Stop:
+    pass
+
+
+_STOP = _Stop()
+Item = tuple[Job, "Future[Any]"]
+
+
+class Writer:
+    """Group commit for one Store: `run(job)` blocks until the job's batch is committed."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        checkpoint: Callable[..., Any] | None = None,
+        checkpoint_every: int = 0,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self.store = store
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[Item | _Stop] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.batches = 0
+        self.jobs = 0
+
+    def run(self, job: Job) -> Any:
+        """Enqueue the job and wait for its committed result (or its error)."""
+        return self.enqueue(job).result()
+
+    def enqueue(self, job: Job) -> Future[Any]:
+        """Enqueue the job; its future resolves once its batch committed (asyncio: `wrap_future`)."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="proctor-writer", daemon=True)
+                self._thread.start()
+            self._queue.put((job, future))
+        return future
+
+    def stop(self) -> None:
+        """Finish every queued job, then stop the thread (a later `run` starts it again)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is None:
+                return
+            self._queue.put(_STOP)
+        thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if isinstance(first, _Stop):
+                return
+            items = [first]
+            stop = False
+            while len(items) < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(nxt, _Stop):
+                    stop = True
+                    break
+                items.append(nxt)
+            self._commit(items)
+            if stop:
+                return
+
+    def _commit(self, items: list[Item]) -> None:
+        try:
+            results = self._transaction([job for job, _ in items])
+        except BaseException as exc:
+            if len(items) > 1:
+                for item in items:  # isolate the failing job: each alone in its own transaction
+                    self._commit([item])
+                return
+            err = exc if isinstance(exc, ProctorError | Exception) else RuntimeError(repr(exc))
+            items[0][1].set_exception(err)
+            return
+        self.batches += 1
+        self.jobs += len(items)
+        for (_, future), result in zip(items, results, strict=True):
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    def _transaction(self, jobs: list[Job]) -> list[Any]:
+        with self.store.write() as conn:
+            batch = Batch(conn, self.store.dialect, self.checkpoint)
+            batch.checkpoint_every = self.checkpoint_every
+            batch.lock((j.workspace_id for j in jobs), (s for j in jobs for s in j.slots()))
+            batch.records.prefetch(r for j in jobs for r in j.records())
+            results = [job.apply(batch) for job in jobs]
+            batch.flush()
+        return results
