@@ -34,7 +34,7 @@ def domain_of(address: str) -> str:
     return bare.rsplit("@", 1)[1] if "@" in bare else ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Derived:
     """The `derived` object of SPEC §5, plus the addresses it came from."""
 
@@ -75,7 +75,7 @@ def derive(spec: ActionSpec, params: dict[str, Any]) -> Derived:
     if spec.category is Category.CRM_WRITE:
         raw = params.get("fields")
         if isinstance(raw, dict):
-            fields = tuple(sorted(str(k) for k in raw))
+            fields = tuple(sorted(map(str, raw)))
         elif spec.name == "routing.assign":
             fields = ("owner_id",)
         elif spec.name == "crm.stage_change":
