@@ -12,7 +12,7 @@ from proctor.domain.audit import AuditFilters, VerifyReport, utc_stamp
 from proctor.domain.errors import RequestError
 from proctor.domain.identity import AGENT_STATUSES, Role
 from proctor.store import facts as fact_rows
-from proctor.store import identities, sandbox
+from proctor.store import identities
 from proctor.store import secrets as creds
 from proctor.store.audit import AuditLog
 from proctor.store.engine import Store
@@ -236,20 +236,6 @@ class Admin:
         with self.store.write() as conn:
             fact_rows.put_resource(conn, self.store, ws, record_id, dict(data))
             self._record(conn, ws, actor, "resource.put", now, record_id=record_id, fields=sorted(data))
-
-    def put_sandbox_record(
-        self, ws: str, record_id: str, obj: str, fields: Mapping[str, Any], actor: str = "system"
-    ) -> None:
-        """Seed a record in the sandbox CRM."""
-        now = self.clock()
-        with self.store.write() as conn:
-            sandbox.put_record(conn, ws, record_id, obj, dict(fields), utc_stamp(now))
-            self._record(conn, ws, actor, "sandbox.seed", now, record_id=record_id, object=obj)
-
-    def get_sandbox_record(self, ws: str, record_id: str) -> Json | None:
-        """One sandbox CRM record, or None."""
-        with self.store.read() as conn:
-            return sandbox.get_record(conn, ws, record_id)
 
     def set_service_credentials(
         self, ws: str, connector: str, credentials: Mapping[str, Any], actor: str = "system"

@@ -9,8 +9,11 @@ from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
+from sqlalchemy import select
+
 from proctor.admin import Admin
 from proctor.config import ConfigError, Settings, write_keys_file
+from proctor.executor import Connectors, Retry
 from proctor.gate import Gate
 from proctor.policy.compile import CompiledPolicy, load_policy
 from proctor.store.audit import AuditLog
@@ -18,6 +21,10 @@ from proctor.store.engine import Store
 from proctor.store.keycache import KeyCache
 from proctor.store.migrate import upgrade
 from proctor.store.secrets import Keyring, new_fernet_key, new_signing_key
+from proctor.store.tables import workspaces
+
+DEFAULT_WORKSPACE = "default"  # the workspace `proctor init` creates; it owns `sandbox_crm_path`
+EMBEDDED_SMTP = "127.0.0.1:8025"  # `proctor smtp-sink`'s default port
 
 
 class PolicySource:
@@ -78,7 +85,6 @@ def build(
             upgrade(store.engine)
         audit = AuditLog(store, keyring, settings.checkpoint_every)
         keys = KeyCache()
-        gate = Gate(store, audit, source, clock=clock, keys=keys)
         admin = Admin(
             store,
             audit,
@@ -87,10 +93,36 @@ def build(
             persist_keys=settings.persist_keys,
             on_identity_change=keys.clear,
         )
+        connectors = build_connectors(settings, store, admin)
+        gate = Gate(store, audit, source, clock=clock, keys=keys, connectors=connectors)
     except BaseException:
         store.close()
         raise
     return Services(settings, store, keyring, audit, source, gate, admin)
+
+
+def build_connectors(settings: Settings, store: Store, admin: Admin) -> Connectors:
+    """Connectors over the workspaces' service credentials; the local SMTP sink only for embedded SQLite."""
+    names: dict[str, bool] = {}
+
+    def is_default(ws: str) -> bool:
+        if ws not in names:
+            with store.read() as conn:
+                name = conn.execute(select(workspaces.c.name).where(workspaces.c.id == ws)).scalar()
+            names[ws] = name == DEFAULT_WORKSPACE
+        return names[ws]
+
+    local = settings.local_smtp
+    if local is None and settings.database_url.startswith("sqlite"):
+        local = EMBEDDED_SMTP
+    return Connectors(
+        home=settings.home,
+        sandbox_crm_path=settings.sandbox_crm_path,
+        credentials=admin.get_service_credentials,
+        is_default=is_default,
+        local_smtp=local or None,
+        retry=Retry(attempts=settings.smtp_attempts, backoff=settings.smtp_backoff),
+    )
 
 
 @dataclass

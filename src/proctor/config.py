@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     secret_keys: SecretStr | None = None
     signing_key: SecretStr | None = None
     checkpoint_every: int = Field(default=1000, ge=0)
+    sandbox_crm_path: str = ""  # the default workspace's sandbox CRM; others: sandbox_crm/{workspace}.db
+    # SMTP for workspaces without credentials: unset = the local sink 127.0.0.1:8025, but only for the
+    # embedded default (SQLite); a server deployment without credentials refuses to send.
+    local_smtp: str | None = None
+    smtp_attempts: int = Field(default=4, ge=1, le=10)
+    smtp_backoff: float = Field(default=0.5, ge=0)  # seconds; doubles per retry, capped at 30 s
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
@@ -41,6 +47,8 @@ class Settings(BaseSettings):
             self.policy_path = str(home / "proctor.yaml")
         if not self.keys_path:
             self.keys_path = str(home / "proctor.keys")
+        if not self.sandbox_crm_path:
+            self.sandbox_crm_path = str(home / "sandbox_crm.db")
         return self
 
     def keyring(self) -> Keyring:

@@ -1,4 +1,9 @@
-"""The one pipeline: authenticate → validate → load facts → decide → record → execute/queue → record."""
+"""The one pipeline: authenticate → validate → load facts → decide → record → execute/queue → record.
+
+Request and decision are group-committed first (an allowed action is stored as `executing`, claimed by
+its submit); only then does the connector run, outside any database transaction; the outcome, the
+before/after changes and the outcome event are group-committed afterwards (`FinishJob`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection
 
 from proctor.domain.actions import CATALOGUE, Catalogue
 from proctor.domain.audit import AuditEvent, canonical, redact, utc_stamp
@@ -19,21 +23,33 @@ from proctor.domain.decisions import Decision, Effect
 from proctor.domain.errors import ConflictError, ProctorError, RequestError
 from proctor.domain.identity import AgentPrincipal, Role, UserPrincipal, scopes_cover
 from proctor.domain.requests import ActionRequest, Facts
+from proctor.executor import Connectors, Execution, failure
 from proctor.policy.compile import CompiledPolicy
 from proctor.policy.derived import derive
 from proctor.policy.evaluate import decide
 from proctor.policy.verdict import denial
 from proctor.store import actions as action_rows
 from proctor.store import facts as fact_rows
-from proctor.store import identities, sandbox, submission, tool_output, usage
+from proctor.store import identities, submission, tool_output, usage
 from proctor.store.audit import AuditLog
 from proctor.store.engine import Store
 from proctor.store.ids import fast_id
 from proctor.store.keycache import KeyCache
-from proctor.store.submission import SubmitJob
+from proctor.store.submission import FinishJob, SubmitJob
 from proctor.store.writer import Writer
 
-Status = Literal["denied", "pending_approval", "allowed", "approved", "executed", "failed"]
+Status = Literal[
+    "denied",
+    "pending_approval",
+    "allowed",
+    "approved",
+    "executing",
+    "executed",
+    "failed",
+    "rejected",
+    "expired",
+    "cancelled",
+]
 _STATUS: dict[Effect, Status] = {
     Effect.DENY: "denied",
     Effect.REQUIRE_APPROVAL: "pending_approval",
@@ -85,6 +101,7 @@ class Gate:
         catalogue: Catalogue = CATALOGUE,
         clock: Callable[[], datetime] | None = None,
         keys: KeyCache | None = None,
+        connectors: Connectors | None = None,
     ) -> None:
         self.store = store
         self.audit = audit
@@ -92,6 +109,7 @@ class Gate:
         self.catalogue = catalogue
         self.clock = clock or (lambda: datetime.now(UTC))
         self.keys = keys or KeyCache()
+        self.connectors = connectors
         self.writer = Writer(store, checkpoint=audit.sign, checkpoint_every=audit.checkpoint_every)
 
     def authenticate_agent(self, bearer: str) -> AgentPrincipal:
@@ -158,14 +176,33 @@ class Gate:
         prepared = self.prepare(principal, payload)
         if isinstance(prepared, SubmitResult):
             return prepared
-        return cast(SubmitResult, self.writer.run(prepared))
+        result = cast(SubmitResult, self.writer.run(prepared))
+        if result.status != "executing" or result.replayed:
+            return result
+        done = self._run_connector(
+            prepared.workspace_id, prepared.action_id, prepared.agent_id, prepared.req, prepared.policy
+        )
+        finish = self._finish_job(
+            prepared.workspace_id, prepared.action_id, prepared.agent_id, prepared.req, prepared.common, done
+        )
+        self.writer.run(finish)
+        return result.model_copy(update={"status": finish.status, "outcome": finish.outcome})
 
     async def submit_async(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> SubmitResult:
         """`submit` for an event loop: prepares inline, awaits the group commit without holding a thread."""
         prepared = self.prepare(principal, payload)
         if isinstance(prepared, SubmitResult):
             return prepared
-        return cast(SubmitResult, await asyncio.wrap_future(self.writer.enqueue(prepared)))
+        result = cast(SubmitResult, await asyncio.wrap_future(self.writer.enqueue(prepared)))
+        if result.status != "executing" or result.replayed:
+            return result
+        p = prepared
+        done = await asyncio.to_thread(
+            self._run_connector, p.workspace_id, p.action_id, p.agent_id, p.req, p.policy
+        )
+        finish = self._finish_job(p.workspace_id, p.action_id, p.agent_id, p.req, p.common, done)
+        await asyncio.wrap_future(self.writer.enqueue(finish))
+        return result.model_copy(update={"status": finish.status, "outcome": finish.outcome})
 
     def prepare(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> SubmitResult | SubmitJob:
         """Everything of a submit that needs no write lock; a replayed result or the job for the writer."""
@@ -276,86 +313,105 @@ class Gate:
         }
 
     def execute(self, workspace_id: str, action_id: str) -> SubmitResult:
-        """Run an allowed (or approved) action through the sandbox connector and record its outcome."""
+        """Run an allowed (or approved) action through its connector once and record its outcome.
+
+        The claim (allowed/approved → executing, one conditional UPDATE) is committed before the
+        connector runs, so concurrent callers and retries never execute an action twice: a caller that
+        loses the claim gets the action as it stands.
+        """
         policy = self.policy()
         now = self.clock()
-        try:
-            with self.store.write() as conn:
-                self.audit.lock_head(conn, workspace_id)  # the writer's lock order: head first
-                row = action_rows.get_action(conn, workspace_id, action_id, lock=True)
-                if row["status"] not in ("allowed", "approved"):
-                    return self._result(row)
-                req = ActionRequest.model_validate(row["request"])
-                done = sandbox.execute(
-                    conn,
-                    workspace_id,
-                    action_id,
-                    req.action,
-                    req.params,
-                    dict(row["request"]["target"]),
-                    utc_stamp(now),
-                )
-                if done.ok and req.action == "email.send":
-                    derived = derive(self.catalogue.get(req.action), req.params)  # type: ignore[arg-type]
-                    fact_rows.remember(
-                        conn,
-                        self.store,
-                        workspace_id,
-                        "recipient_domain",
-                        derived.recipient_domains,
-                        utc_stamp(now),
-                    )
-                    persona = req.params.get("persona")
-                    if isinstance(persona, str):
-                        fact_rows.remember(
-                            conn, self.store, workspace_id, "persona", [persona], utc_stamp(now)
-                        )
-                status: Status = "executed" if done.ok else "failed"
-                self._finish(
-                    conn, row, req, policy, now, status, done.outcome, done.changes, done.data_accessed
-                )
-                row = action_rows.get_action(conn, workspace_id, action_id)
-        except ProctorError as exc:
-            with self.store.write() as conn:
-                self.audit.lock_head(conn, workspace_id)
-                row = action_rows.get_action(conn, workspace_id, action_id, lock=True)
-                req = ActionRequest.model_validate(row["request"])
-                outcome = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-                self._finish(conn, row, req, policy, now, "failed", outcome, None, None)
-                row = action_rows.get_action(conn, workspace_id, action_id)
+        with self.store.write() as conn:
+            won = action_rows.claim(conn, workspace_id, action_id, utc_stamp(now))
+            row = action_rows.get_action(conn, workspace_id, action_id)
+        if not won:
+            return self._result(row)
+        req = ActionRequest.model_validate(row["request"])
+        principal = AgentPrincipal(
+            workspace_id=workspace_id,
+            agent_id=row["agent_id"],
+            key_id=row["key_id"] or "",
+            scopes=[],
+            status="active",
+        )
+        with self.store.read() as conn:
+            tz = fact_rows.user_timezone(conn, workspace_id, req.on_behalf_of) if req.on_behalf_of else None
+        common = self._common(principal, req, action_id, policy, now, tz)
+        done = self._run_connector(workspace_id, action_id, row["agent_id"], req, policy)
+        self.writer.run(self._finish_job(workspace_id, action_id, row["agent_id"], req, common, done))
+        with self.store.read() as conn:
+            row = action_rows.get_action(conn, workspace_id, action_id)
         return self._result(row)
 
-    def _finish(
+    def _run_connector(
+        self, ws: str, action_id: str, agent_id: str, req: ActionRequest, policy: CompiledPolicy
+    ) -> Execution:
+        """Run the action on its connector (no transaction open); any error becomes a failed Execution."""
+        if self.connectors is None:
+            return failure(ProctorError("no connectors are configured"))
+        target = req.target.model_dump(mode="json", exclude_none=True)
+        allowlist = list(policy.lists.get("approved_vendors", []))
+
+        def attempt(n: int, message_id: str) -> None:
+            outcome = {"ok": None, "attempts": n, "message_id": message_id, "state": "sending"}
+            with self.store.write() as conn:
+                action_rows.record_attempt(conn, ws, action_id, outcome, utc_stamp(self.clock()))
+
+        try:
+            return self.connectors.run(
+                ws, action_id, agent_id, req.action, dict(req.params), target, allowlist, attempt
+            )
+        except ProctorError as exc:
+            return failure(exc)
+
+    def _finish_job(
         self,
-        conn: Connection,
-        row: dict[str, Any],
+        ws: str,
+        action_id: str,
+        agent_id: str,
         req: ActionRequest,
-        policy: CompiledPolicy,
-        now: datetime,
-        status: Status,
-        outcome: dict[str, Any],
-        changes: dict[str, Any] | None,
-        data_accessed: dict[str, Any] | None,
-    ) -> None:
-        ws = row["workspace_id"]
-        action_rows.set_result(
-            conn, ws, row["id"], status=status, at=utc_stamp(now), outcome=outcome, changes=changes
-        )
-        principal = AgentPrincipal(
-            workspace_id=ws, agent_id=row["agent_id"], key_id=row["key_id"] or "", scopes=[], status="active"
-        )
-        tz = fact_rows.user_timezone(conn, ws, req.on_behalf_of) if req.on_behalf_of else None
-        common = self._common(principal, req, row["id"], policy, now, tz)
-        self.audit.append(
-            conn,
-            ws,
-            "outcome",
-            now,
+        common: dict[str, Any],
+        done: Execution,
+    ) -> FinishJob:
+        """The group-commit job recording an execution: outcome event, status, change rows, learnt values."""
+        stamp = utc_stamp(self.clock())
+        status: Status = "executed" if done.ok else "failed"
+        changes = done.changes()
+        event = AuditEvent(
+            id=fast_id("evt"),
+            workspace_id=ws,
+            seq=0,
+            kind="outcome",
+            at=stamp,
             **common,
-            outcome={"status": status, **outcome},
+            outcome={"status": status, **done.outcome},
             changes=changes,
-            data_accessed=data_accessed,
-        )
+            data_accessed=done.data_accessed,
+        ).body()
+        batch_id = req.batch.id if req.batch is not None else None
+        rows = [
+            {
+                "workspace_id": ws,
+                "action_id": action_id,
+                "agent_id": agent_id,
+                "run_id": req.run_id,
+                "batch_id": batch_id,
+                "action": req.action,
+                "at": stamp,
+                "reverted_at": None,
+                "reverted_by": None,
+                **row,
+            }
+            for row in done.rows
+        ]
+        known: list[tuple[str, list[str]]] = []
+        spec = self.catalogue.get(req.action)
+        if done.ok and req.action == "email.send" and spec is not None:
+            known.append(("recipient_domain", list(derive(spec, req.params).recipient_domains)))
+            persona = req.params.get("persona")
+            if isinstance(persona, str):
+                known.append(("persona", [persona]))
+        return FinishJob(ws, action_id, status, done.outcome, changes, event, rows, stamp, known)
 
     def _result(self, row: dict[str, Any], replayed: bool = False) -> SubmitResult:
         return SubmitResult(

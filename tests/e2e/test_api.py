@@ -52,6 +52,8 @@ def make_tenant(services: Services, name: str) -> Tenant:
         tokens[role] = (user["id"], admin.issue_user_token(ws, user["id"])[1])
     agent = admin.create_agent(ws, "sdr-bot")
     meta, raw = admin.issue_agent_key(ws, agent["id"], ["*"])
+    assert services.gate.connectors is not None
+    services.gate.connectors.crm(ws).seed()
     return Tenant(
         ws,
         tokens["admin"][1],
@@ -137,7 +139,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def task(**extra: Any) -> dict[str, Any]:
-    return {"action": "task.create", "params": {"subject": "Call Dana", "record_id": "con_1"}, **extra}
+    return {"action": "task.create", "params": {"subject": "Call Dana", "record_id": "con_001"}, **extra}
 
 
 def counts(env: Env, ws: str) -> tuple[int, int]:

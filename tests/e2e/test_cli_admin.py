@@ -157,7 +157,7 @@ def test_audit_query_export_and_verify(home: Path) -> None:
 @pytest.mark.slow
 def test_serve_applies_migrations_and_governs_actions(home: Path, tmp_path: Path) -> None:
     fresh = tmp_path / "served"
-    ok(fresh, "init", str(fresh))
+    ok(fresh, "init", str(fresh), "--sample-data")
     agent = ok_here(fresh, "agents", "create", "served-bot")
     key = ok_here(fresh, "agents", "key", agent["id"])["key"]
     with socket.socket() as s:
@@ -185,7 +185,7 @@ def test_serve_applies_migrations_and_governs_actions(home: Path, tmp_path: Path
             time.sleep(0.1)
         answer = httpx.post(
             f"{url}/v1/actions",
-            json={"action": "note.create", "params": {"body": "met Dana", "record_id": "con_1"}},
+            json={"action": "note.create", "params": {"body": "met Dana", "record_id": "con_123"}},
             headers={"Authorization": f"Bearer {key}"},
         )
         assert answer.status_code == 200 and answer.json()["status"] == "executed"

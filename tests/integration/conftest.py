@@ -14,6 +14,7 @@ import yaml
 
 from proctor.bootstrap import Services, build
 from proctor.config import Settings, write_keys_file
+from proctor.connectors.smtp_sink import SmtpSink
 from proctor.store.migrate import upgrade
 from proctor.store.secrets import new_fernet_key, new_signing_key
 
@@ -98,8 +99,17 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_services(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Callable[..., Services]]:
-    """Build services over the test database with a policy written from a dict."""
+def sink(tmp_path: Path) -> Iterator[SmtpSink]:
+    """A real SMTP sink on a free loopback port (aiosmtpd), storing into tmp_path/sink."""
+    with SmtpSink(tmp_path / "sink") as running:
+        yield running
+
+
+@pytest.fixture
+def make_services(
+    database_url: str, tmp_path: Path, clock: Clock, sink: SmtpSink
+) -> Iterator[Callable[..., Services]]:
+    """Build services over the test database with a policy written from a dict (email goes to `sink`)."""
     built: list[Services] = []
 
     def factory(policy: dict[str, Any] | None = None, **settings: Any) -> Services:
@@ -107,6 +117,8 @@ def make_services(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[C
         home.mkdir()
         (home / "proctor.yaml").write_text(yaml.safe_dump(policy or ALLOW_ALL))
         write_keys_file(home / "proctor.keys", [new_fernet_key()], new_signing_key())
+        settings.setdefault("local_smtp", f"{sink.host}:{sink.port}")
+        settings.setdefault("smtp_backoff", 0.01)
         services = build(Settings(home=home, database_url=database_url, **settings), clock=clock)
         built.append(services)
         return services
@@ -122,11 +134,18 @@ def services(make_services: Callable[..., Services]) -> Services:
     return make_services()
 
 
+def seed_workspace(services: Services, ws: str) -> None:
+    """Fill the workspace's sandbox CRM with the sample data (email goes to the `sink` via local_smtp)."""
+    assert services.gate.connectors is not None
+    services.gate.connectors.crm(ws).seed()
+
+
 @pytest.fixture
 def tenant(services: Services) -> dict[str, Any]:
-    """A fresh workspace with an agent (key scoped to everything), a user and a delegation."""
+    """A fresh workspace (sandbox CRM seeded, SMTP to the sink) with an agent, a user and a delegation."""
     admin = services.admin
     ws = admin.create_workspace("Acme")["id"]
+    seed_workspace(services, ws)
     agent = admin.create_agent(ws, "sdr-bot")["id"]
     key_meta, key = admin.issue_agent_key(ws, agent, ["*"])
     user = admin.create_user(ws, "maria@acme.io", "Maria", ["rep"], timezone="Europe/Berlin")["id"]

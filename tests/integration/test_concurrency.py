@@ -12,7 +12,7 @@ def test_fifty_concurrent_submits_against_a_limit_of_ten(services: Services, ten
     principal = services.gate.authenticate_agent(tenant["key"])
 
     def one(i: int) -> Any:
-        return services.gate.submit(principal, {"action": "note.create", "params": {"record_id": f"r{i}"}})
+        return services.gate.submit(principal, {"action": "note.create", "params": {"record_id": "con_001"}})
 
     with ThreadPoolExecutor(max_workers=25) as pool:
         results = list(pool.map(one, range(50)))

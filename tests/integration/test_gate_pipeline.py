@@ -24,7 +24,9 @@ def _update(record: str, fields: dict[str, Any], **extra: Any) -> dict[str, Any]
 
 def test_allow_executes_and_records_before_after(services: Services, tenant: dict[str, Any]) -> None:
     ws = tenant["ws"]
-    services.admin.put_sandbox_record(ws, "con_1", "contact", {"title": "SDR", "phone": "1", "name": "Dana"})
+    assert services.gate.connectors is not None
+    crm = services.gate.connectors.crm(ws)
+    crm.create("contact", {"title": "SDR", "phone": "1", "first_name": "Dana"}, record_id="con_1")
     principal = services.gate.authenticate_agent(f"Bearer {tenant['key']}")
 
     unlisted = services.gate.submit(principal, _update("con_1", {"title": "VP Sales", "ssn": "x"}))
@@ -37,15 +39,19 @@ def test_allow_executes_and_records_before_after(services: Services, tenant: dic
     assert action["changes"] == {
         "records": [
             {
+                "connector": "sandbox_crm",
                 "record_id": "con_1",
                 "object": "contact",
+                "op": "update",
+                "reversible": True,
                 "created": False,
                 "before": {"title": "SDR"},
                 "after": {"title": "VP Sales"},
+                "inverse": "update contact con_1: title='SDR'",
             }
         ]
     }
-    assert services.admin.get_sandbox_record(ws, "con_1")["fields"]["title"] == "VP Sales"
+    assert crm.get("contact", "con_1")["title"] == "VP Sales"
 
     events, _ = services.admin.audit_query(ws, {"action_id": result.action_id})
     assert [e["kind"] for e in events] == ["request", "decision", "outcome"]
@@ -110,7 +116,7 @@ def test_idempotent_replay_and_conflict(services: Services, tenant: dict[str, An
     principal = services.gate.authenticate_agent(tenant["key"])
     payload = {
         "action": "note.create",
-        "params": {"record_id": "con_1", "body": "hi"},
+        "params": {"record_id": "con_001", "body": "hi"},
         "idempotency_key": "k1",
     }
     first = services.gate.submit(principal, payload)
@@ -176,7 +182,7 @@ def test_delegation_expired_or_revoked_is_refused(
     dlg = services.admin.create_delegation(
         ws, tenant["user"], tenant["agent"], ["note.*"], clock.now + timedelta(hours=1)
     )
-    payload = {"action": "note.create", "on_behalf_of": tenant["user"], "params": {"record_id": "r"}}
+    payload = {"action": "note.create", "on_behalf_of": tenant["user"], "params": {"record_id": "con_001"}}
     ok = services.gate.submit(principal, payload)
     assert ok.status == "executed", ok.decision.reasons
     events, _ = services.admin.audit_query(ws, {"user_id": tenant["user"]})

@@ -13,11 +13,11 @@ from proctor.domain.errors import AuthError, ConflictError
 
 
 def _task(subject: str) -> dict[str, Any]:
-    return {"action": "task.create", "params": {"subject": subject, "record_id": "c1"}}
+    return {"action": "task.create", "params": {"subject": subject, "record_id": "con_001"}}
 
 
 def _note(i: int, **extra: Any) -> dict[str, Any]:
-    return {"action": "note.create", "params": {"record_id": f"r{i}", "body": f"note {i}"}, **extra}
+    return {"action": "note.create", "params": {"record_id": "con_001", "body": f"note {i}"}, **extra}
 
 
 def test_concurrent_submits_are_batched_and_the_chain_verifies(
@@ -25,7 +25,7 @@ def test_concurrent_submits_are_batched_and_the_chain_verifies(
 ) -> None:
     gate = services.gate
     principal = gate.authenticate_agent(tenant["key"])
-    before = gate.writer.batches
+    before, jobs = gate.writer.batches, gate.writer.jobs
 
     def one(i: int) -> Any:
         return gate.submit(principal, _task(f"t{i}"))
@@ -33,7 +33,9 @@ def test_concurrent_submits_are_batched_and_the_chain_verifies(
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(one, range(120)))
     assert all(r.status == "executed" for r in results)
-    assert gate.writer.batches - before < 120  # some commits carried several submits
+    # two jobs per executed submit (decision, then outcome); some commits carried several jobs
+    assert gate.writer.jobs - jobs == 240
+    assert gate.writer.batches - before < 240
     report = services.admin.audit_verify(tenant["ws"])
     assert report.ok, report
     events, _ = services.admin.audit_query(tenant["ws"], {"kind": "outcome"}, limit=1000)
@@ -72,7 +74,8 @@ def test_same_idempotency_key_in_one_batch_executes_once(services: Services, ten
 
 def test_a_failing_job_does_not_fail_its_batch(services: Services, tenant: dict[str, Any]) -> None:
     ws = tenant["ws"]
-    services.admin.put_sandbox_record(ws, "acc_dup", "account", {"name": "Dup"})
+    assert services.gate.connectors is not None
+    services.gate.connectors.crm(ws).create("account", {"name": "Dup"}, record_id="acc_dup")
     gate = services.gate
     principal = gate.authenticate_agent(tenant["key"])
     create = {"action": "crm.create", "params": {"object": "account", "record_id": "acc_dup", "fields": {}}}

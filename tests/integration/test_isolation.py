@@ -62,13 +62,15 @@ def test_nothing_crosses_workspaces(
     assert result.status == "denied"
 
     # A's agent writing B's sandbox record id writes only inside A
-    services.admin.put_sandbox_record(other["ws"], "con_b", "contact", {"title": "CEO"})
+    assert services.gate.connectors is not None
+    theirs_crm = services.gate.connectors.crm(other["ws"])
+    theirs_crm.create("contact", {"title": "CEO"}, record_id="con_b")
     upd = {
         "action": "crm.update",
         "params": {"object": "contact", "record_id": "con_b", "fields": {"title": "x"}},
     }
-    assert gate.submit(mine, upd).status == "executed"
-    assert services.admin.get_sandbox_record(other["ws"], "con_b")["fields"]["title"] == "CEO"
+    assert gate.submit(mine, upd).status == "failed"  # no con_b in A's own sandbox CRM
+    assert theirs_crm.get("contact", "con_b")["title"] == "CEO"
 
     # B's run taint does not leak into A and vice versa; keys are per workspace
     with pytest.raises(NotFoundError):

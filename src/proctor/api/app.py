@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import import_module
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import proctor
-from proctor.api import errors, routes_actions, routes_admin, routes_audit
+from proctor.api import errors, routes_actions, routes_admin, routes_approvals, routes_audit
 from proctor.api.deps import services_of
 from proctor.api.schemas import ERRORS, ErrorBody, Health, SubmitRequest, SubmitResponse
 
@@ -132,6 +133,8 @@ def create_app(services: Any) -> FastAPI:
     app.include_router(routes_actions.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_audit.router)
+    app.include_router(routes_approvals.router)
+    app.include_router(import_module("proctor.api.routes_rollback").router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def healthz() -> dict[str, str]:

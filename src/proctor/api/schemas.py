@@ -62,8 +62,22 @@ class SubmitResponse(BaseModel):
     """The answer of `POST /v1/actions`."""
 
     action_id: str
-    status: Literal["executed", "pending_approval", "denied", "allowed", "approved", "failed"] = Field(
-        description="executed, pending_approval or denied; failed when the connector failed"
+    status: Literal[
+        "executed",
+        "pending_approval",
+        "denied",
+        "allowed",
+        "approved",
+        "executing",
+        "failed",
+        "rejected",
+        "expired",
+        "cancelled",
+    ] = Field(
+        description=(
+            "executed, pending_approval or denied; failed when the connector failed; "
+            "executing while another request (same idempotency key) is still running it"
+        )
     )
     decision: Decision
     outcome: dict[str, Any] | None = None

@@ -7,9 +7,11 @@ import sys
 import typer
 
 from proctor.cli import admin as admin_cli
+from proctor.cli import approvals as approvals_cli
 from proctor.cli import audit as audit_cli
 from proctor.cli import connectors as connectors_cli
 from proctor.cli import demo, firewall, inspect, policy
+from proctor.cli import rollback as rollback_cli
 from proctor.cli import server as server_cli
 from proctor.domain.errors import ProctorError
 
@@ -36,6 +38,9 @@ app.add_typer(admin_cli.credentials_app, name="credentials")
 app.add_typer(audit_cli.app, name="audit")
 app.command("smtp-sink")(connectors_cli.smtp_sink_command)
 app.add_typer(connectors_cli.app, name="connectors")
+app.add_typer(rollback_cli.app, name="rollback")
+app.add_typer(approvals_cli.app, name="approvals")
+app.command("worker")(approvals_cli.worker_command)
 
 
 def main() -> None:

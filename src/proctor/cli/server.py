@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +19,9 @@ def init_command(
         typer.Argument(help="Where to put the policy, keys and database (default: PROCTOR_HOME or .)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
+    sample_data: Annotated[
+        bool, typer.Option("--sample-data", help="Seed the sandbox CRM with deterministic sample records.")
+    ] = False,
 ) -> None:
     """Write a starter policy, a keys file and an embedded SQLite database with a default workspace."""
     from proctor.bootstrap import build, init_home
@@ -27,8 +30,20 @@ def init_command(
     home = directory if directory is not None else Settings().home
     result = init_home(home)
     services = build(Settings(home=Path(result.home)))
+    seeded: dict[str, Any] | None = None
     try:
         workspace = ensure_default_workspace(services)
+        if sample_data and services.gate.connectors is not None:
+            from proctor.connectors.sandbox_crm import seed
+
+            path = services.gate.connectors.crm_path(workspace["id"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            crm = seed(path)
+            seeded = {
+                "path": str(path),
+                "counts": {o: crm.count(o) for o in ("account", "contact", "lead", "opportunity")},
+            }
+            crm.engine.dispose()
     finally:
         services.close()
     out = {
@@ -39,6 +54,8 @@ def init_command(
         "created": result.created,
         "workspace": {"id": workspace["id"], "name": workspace["name"]},
     }
+    if seeded is not None:
+        out["sandbox_crm"] = seeded
     if as_json:
         typer.echo(dumps(out))
         return
@@ -46,6 +63,8 @@ def init_command(
     for item in result.created:
         typer.echo(f"  created {item}")
     typer.echo(f"  workspace {workspace['name']} ({workspace['id']})")
+    if seeded is not None:
+        typer.echo(f"  sandbox CRM {seeded['path']}: {seeded['counts']}")
     typer.echo("next: export PROCTOR_HOME=" + result.home + " && proctor serve")
 
 

@@ -3,6 +3,7 @@
 ProctorError
 └── ConnectorError                 a connector failed (names the connector)
     ├── ConnectorUnavailableError  transient (refused, timeout, 429, 5xx, SMTP 4xx): retry with backoff
+    ├── DeliveryUnknownError       the connection broke after the message was handed over: never retry
     └── ConnectorRejectedError     permanent: bad input, 4xx, SMTP 5xx, not allowed — do not retry
         ├── RecordNotFoundError    no such record (or it is archived)
         └── VendorNotAllowedError  an enrichment vendor outside the allowlist
@@ -42,6 +43,10 @@ class ConnectorUnavailableError(ConnectorError):
     """A transient failure: the caller may retry with backoff."""
 
     retryable = True
+
+
+class DeliveryUnknownError(ConnectorError):
+    """The server may have accepted the message (lost after DATA): retrying could send it twice."""
 
 
 class ConnectorRejectedError(ConnectorError):

@@ -1,4 +1,10 @@
-"""SMTP email connector (aiosmtplib): Message-ID recorded, SMTP replies turned into Delivery or errors."""
+"""SMTP email connector (aiosmtplib): Message-ID recorded, SMTP replies turned into Delivery or errors.
+
+The transaction runs step by step so that a failure is classified by where it happened: up to the
+end of RCPT nothing can have been accepted (ConnectorUnavailableError, safe to retry); an SMTP reply
+to DATA is definite (4xx retry, 5xx bounce); a lost connection or a timeout while the message is
+handed over is ambiguous (DeliveryUnknownError) and must not be retried.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,14 @@ from email.utils import formatdate, make_msgid
 from typing import Any, TypeVar
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
 from proctor.connectors.base import Delivery, Message
 from proctor.connectors.errors import (
     ConnectorError,
     ConnectorRejectedError,
     ConnectorUnavailableError,
+    DeliveryUnknownError,
 )
 
 NAME = "smtp"
@@ -140,25 +148,48 @@ class SmtpConnector:
         msg = build_message(message)
         message_id = str(msg["Message-ID"])
         creds = self.credentials
-        try:
-            errors, response = await aiosmtplib.send(
-                msg,
-                sender=message.from_,
-                recipients=list(message.recipients),
-                hostname=creds.host,
-                port=creds.port,
-                username=creds.username,
-                password=creds.password,
-                start_tls=creds.starttls,
-                use_tls=creds.use_tls,
-                timeout=creds.timeout,
-                validate_certs=creds.validate_certs,
-            )
+        client = aiosmtplib.SMTP(
+            hostname=creds.host,
+            port=creds.port,
+            username=creds.username,
+            password=creds.password,
+            start_tls=creds.starttls,
+            use_tls=creds.use_tls,
+            timeout=creds.timeout,
+            validate_certs=creds.validate_certs,
+        )
+        refused: dict[str, str] = {}
+        try:  # before DATA nothing can have been accepted: every failure here is safe to retry
+            await client.connect()
+            await client.mail(message.from_)
+            for rcpt in message.recipients:
+                try:
+                    await client.rcpt(rcpt)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    refused[rcpt] = f"{exc.code} {exc.message}"
+            if len(refused) == len(message.recipients):
+                codes = [int(v.split(" ", 1)[0]) for v in refused.values()]
+                raise _by_code(max(codes), f"all recipients refused: {refused}", message_id, refused)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            client.close()
             raise _translate(exc, message_id, message.recipients) from exc
-        refused = {addr: f"{r.code} {r.message}" for addr, r in errors.items()}
+        try:
+            response = await client.data(flatten_message(msg))
+        except aiosmtplib.SMTPDataError as exc:  # the server answered: it did not take the message
+            client.close()
+            raise _translate(exc, message_id, message.recipients) from exc
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            client.close()
+            detail = f"connection lost after the message was handed over: {type(exc).__name__}: {exc}"
+            raise DeliveryUnknownError(
+                detail, connector=NAME, delivery=Delivery(message_id, "deferred", detail)
+            ) from exc
+        try:
+            await client.quit()
+        except (TimeoutError, aiosmtplib.SMTPException, OSError):
+            client.close()  # accepted already: a failed QUIT changes nothing
         accepted = tuple(a for a in message.recipients if a not in refused)
-        return Delivery(message_id, "accepted", response, accepted=accepted, refused=refused)
+        return Delivery(message_id, "accepted", response.message, accepted=accepted, refused=refused)
 
     def send(self, message: Message) -> Delivery:
         """Send one message (sync wrapper over `send_async`)."""

@@ -13,7 +13,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 GENESIS = "0" * 64
 REDACTED = "[redacted]"
-EventKind = Literal["request", "decision", "execution", "outcome", "admin", "tool_output", "checkpoint"]
+EventKind = Literal[
+    "request",
+    "decision",
+    "execution",
+    "outcome",
+    "admin",
+    "tool_output",
+    "checkpoint",
+    "approval",
+    "rollback",
+]
 Problem = Literal["altered", "removed", "reordered"]
 
 

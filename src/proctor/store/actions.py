@@ -63,3 +63,26 @@ def list_actions(
         stmt = stmt.where(actions.c.run_id == run_id)
     rows = conn.execute(stmt.order_by(actions.c.created_at.desc()).limit(limit)).all()
     return [dict(r._mapping) for r in rows]
+
+
+def claim(conn: Connection, ws: str, action_id: str, at: str) -> bool:
+    """Claim an allowed or approved action for execution (→ executing); True for the one winner."""
+    done = conn.execute(
+        update(actions)
+        .where(
+            actions.c.workspace_id == ws,
+            actions.c.id == action_id,
+            actions.c.status.in_(("allowed", "approved")),
+        )
+        .values(status="executing", updated_at=at)
+    )
+    return bool(done.rowcount)
+
+
+def record_attempt(conn: Connection, ws: str, action_id: str, outcome: dict[str, Any], at: str) -> None:
+    """Record a send attempt on an executing action before the send (what a crash would leave behind)."""
+    conn.execute(
+        update(actions)
+        .where(actions.c.workspace_id == ws, actions.c.id == action_id, actions.c.status == "executing")
+        .values(outcome=outcome, updated_at=at)
+    )

@@ -16,8 +16,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from proctor.domain.audit import canonical, index_of
-from proctor.store.records import BufferedRecords
-from proctor.store.tables import actions, audit_events, audit_heads, known_values, usage_counters
+from proctor.store.tables import actions, audit_events, audit_heads, changes, known_values, usage_counters
 
 CounterKey = tuple[str, str, str, int]  # workspace, name, key, window_start
 
@@ -43,6 +42,17 @@ COPY_MIN = 200  # PostgreSQL: COPY event batches at least this large, executeman
 _c = usage_counters.c
 INSERT_EVENT = insert(audit_events)
 INSERT_ACTION = insert(actions)
+INSERT_CHANGE = insert(changes)
+FINISH_ACTION = (
+    update(actions)
+    .where(actions.c.workspace_id == bindparam("b_ws"), actions.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        outcome=bindparam("b_outcome"),
+        changes=bindparam("b_changes"),
+        updated_at=bindparam("b_at"),
+    )
+)
 HEAD = (
     select(audit_heads.c.workspace_id, audit_heads.c.seq, audit_heads.c.hash)
     .where(audit_heads.c.workspace_id.in_(bindparam("b_ws", expanding=True)))
@@ -128,8 +138,9 @@ class Batch:
         self.actions: list[dict[str, Any]] = []
         self.known: list[dict[str, Any]] = []
         self.signed: list[tuple[str, int, str, str]] = []
-        self.memo: dict[Any, Any] = {}
-        self.records = BufferedRecords(conn)  # per-batch scratch for jobs (e.g. idempotency keys seen)
+        self.memo: dict[Any, Any] = {}  # per-batch scratch for jobs (e.g. idempotency keys seen)
+        self.action_updates: list[dict[str, Any]] = []
+        self.change_rows: list[dict[str, Any]] = []
 
     def lock(self, workspaces: Iterable[str], slots: Iterable[CounterKey]) -> None:
         """Lock (PostgreSQL) and read every chain head and counter the batch touches, in sorted order."""
@@ -194,9 +205,8 @@ class Batch:
             self.known.append({"workspace_id": ws, "kind": kind, "value": value, "first_seen": at})
 
     def flush(self) -> None:
-        """Write every buffered row: events, actions, heads, counters, known values, checkpoints."""
+        """Write every buffered row: events, actions, changes, heads, counters, known values."""
         conn = self.conn
-        self.records.flush()
         if self.events:
             if self.pg and len(self.events) >= COPY_MIN:
                 copy_events(conn, self.events)
@@ -204,6 +214,10 @@ class Batch:
                 conn.execute(INSERT_EVENT, self.events)
         if self.actions:
             conn.execute(INSERT_ACTION, self.actions)
+        if self.action_updates:
+            conn.execute(FINISH_ACTION, self.action_updates)
+        if self.change_rows:
+            conn.execute(INSERT_CHANGE, self.change_rows)
         if self.events:
             moved = {e["workspace_id"] for e in self.events}
             conn.execute(

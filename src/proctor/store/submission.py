@@ -16,17 +16,15 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from proctor.domain.actions import Catalogue
 from proctor.domain.audit import AuditEvent
 from proctor.domain.decisions import Decision, Effect
-from proctor.domain.errors import ConflictError, NotFoundError, ProctorError
+from proctor.domain.errors import ConflictError, NotFoundError
 from proctor.domain.requests import ActionRequest
 from proctor.policy.compile import CompiledPolicy
 from proctor.policy.derived import Derived
 from proctor.policy.evaluate import decide
-from proctor.store import sandbox
 from proctor.store.batch import Batch, CounterKey
 from proctor.store.tables import actions
 from proctor.store.usage import Slot
@@ -76,10 +74,6 @@ def find_by_idempotency(conn: Connection, ws: str, agent_id: str, key: str) -> d
     return dict(row._mapping) if row is not None else None
 
 
-def _integrity(exc: IntegrityError) -> ConflictError:
-    return ConflictError(f"conflicts with stored data: {exc.orig}")
-
-
 @dataclass
 class SubmitJob:
     """One submit's write set; `apply` runs in the writer thread, in queue order."""
@@ -112,14 +106,6 @@ class SubmitJob:
     def slots(self) -> list[CounterKey]:
         """The counters this job reads and reserves."""
         return self._keys
-
-    def records(self) -> list[tuple[str, str]]:
-        """The sandbox records an allowed action would read (prefetched by the batch)."""
-        if self.decision.effect is not Effect.ALLOW:
-            return []
-        p, t = self.req.params, self.req.target
-        ids = {p.get("record_id"), p.get("record"), t.record_id}
-        return [(self.workspace_id, str(r)) for r in ids if isinstance(r, str | int) and r != ""]
 
     def _event(self, kind: str, **fields: Any) -> dict[str, Any]:
         draft = AuditEvent(
@@ -154,10 +140,8 @@ class SubmitJob:
         batch.append(self.request_body)
         batch.append(self._event("decision", **self.common, decision=decision_json))
         status = _STATUS[decision.effect]
-        outcome: dict[str, Any] | None = None
-        changes: dict[str, Any] | None = None
         if status == "allowed":
-            status, outcome, changes = self._execute(batch)
+            status = "executing"  # claimed by this submit: the gate executes it after the commit
         batch.actions.append(
             {
                 "id": self.action_id,
@@ -172,50 +156,53 @@ class SubmitJob:
                 "request": self.request_json,
                 "status": status,
                 "decision": decision_json,
-                "outcome": outcome,
-                "changes": changes,
+                "outcome": None,
+                "changes": None,
                 "policy_version": decision.policy_version,
                 "created_at": self.stamp,
                 "updated_at": self.stamp,
             }
         )
-        result = self.result(self.action_id, status, decision, outcome, False)
+        result = self.result(self.action_id, status, decision, None, False)
         if key:
             batch.memo[(ws, self.agent_id, key)] = (self.digest, result)
         return result
 
-    def _execute(self, batch: Batch) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
-        """Run the sandbox connector in the batch's transaction (record writes buffered by the batch)."""
-        req, ws = self.req, self.workspace_id
-        data_accessed: dict[str, Any] | None = None
-        changes: dict[str, Any] | None = None
-        try:
-            done = self._run_sandbox(batch.conn, batch.records)
-            status = "executed" if done.ok else "failed"
-            outcome, changes, data_accessed = done.outcome, done.changes, done.data_accessed
-            if done.ok and req.action == "email.send" and self.derived is not None:
-                batch.remember(ws, "recipient_domain", self.derived.recipient_domains, self.stamp)
-                persona = req.params.get("persona")
-                if isinstance(persona, str):
-                    batch.remember(ws, "persona", [persona], self.stamp)
-        except (ProctorError, IntegrityError) as exc:
-            err = _integrity(exc) if isinstance(exc, IntegrityError) else exc
-            status, outcome = "failed", {"ok": False, "error": f"{type(err).__name__}: {err}"}
-            changes = None
-        batch.append(
-            self._event(
-                "outcome",
-                **self.common,
-                outcome={"status": status, **outcome},
-                changes=changes,
-                data_accessed=data_accessed,
-            )
-        )
-        return status, outcome, changes
 
-    def _run_sandbox(self, conn: Connection, records: sandbox.Records) -> sandbox.Execution:
-        req = self.req
-        target = dict(self.request_json["target"])
-        return sandbox.execute(
-            conn, self.workspace_id, self.action_id, req.action, req.params, target, self.stamp, records
+@dataclass
+class FinishJob:
+    """The outcome of one executed action: event, status, change rows and learnt values, group-committed."""
+
+    workspace_id: str
+    action_id: str
+    status: str
+    outcome: dict[str, Any]
+    changes: dict[str, Any] | None
+    event: dict[str, Any]  # the outcome event's body (seq assigned in the batch)
+    change_rows: list[dict[str, Any]]
+    stamp: str
+    known: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def slots(self) -> list[CounterKey]:
+        """No counters: usage was reserved when the action was decided."""
+        return []
+
+    def apply(self, batch: Batch) -> None:
+        """Chain the outcome event, update the action row, add its change rows and learnt values."""
+        if not batch.has_head(self.workspace_id):
+            return
+        batch.append(dict(self.event))
+        batch.action_updates.append(
+            {
+                "b_ws": self.workspace_id,
+                "b_id": self.action_id,
+                "b_status": self.status,
+                "b_outcome": self.outcome,
+                "b_changes": self.changes,
+                "b_at": self.stamp,
+            }
         )
+        batch.change_rows.extend(self.change_rows)
+        for kind, values in self.known:
+            batch.remember(self.workspace_id, kind, values, self.stamp)
+        return

@@ -174,30 +174,30 @@ resources = Table(
     UniqueConstraint("workspace_id", "record_id", name="uq_resources_ws_record"),
 )
 
-sandbox_records = Table(
-    "sandbox_records",
-    metadata,
-    _ws(),
-    Column("record_id", String(200), nullable=False),
-    Column("object", String(100), nullable=False),
-    Column("fields", JSON, nullable=False),
-    Column("archived", Boolean, nullable=False, default=False),
-    Column("created_at", String(_TS), nullable=False),
-    Column("updated_at", String(_TS), nullable=False),
-    UniqueConstraint("workspace_id", "record_id", name="uq_sandbox_records_ws_record"),
-    Index("ix_sandbox_records_object", "workspace_id", "object"),
-)
-
-outbox = Table(
-    "outbox",
+changes = Table(
+    "changes",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     _ws(),
     Column("action_id", String(40), nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("message", JSON, nullable=False),
-    Column("created_at", String(_TS), nullable=False),
-    Index("ix_outbox_ws", "workspace_id", "id"),
+    Column("agent_id", String(40), nullable=False),
+    Column("run_id", String(200)),
+    Column("batch_id", String(200)),
+    Column("action", String(200), nullable=False),
+    Column("connector", String(100), nullable=False),
+    Column("object", String(100), nullable=False),
+    Column("record_id", String(200), nullable=False),
+    Column("op", String(40), nullable=False),
+    Column("reversible", Boolean, nullable=False),
+    Column("change", JSON, nullable=False),
+    Column("provenance", JSON),
+    Column("at", String(_TS), nullable=False),
+    Column("reverted_at", String(_TS)),
+    Column("reverted_by", String(40)),
+    Index("ix_changes_action", "workspace_id", "action_id"),
+    Index("ix_changes_run", "workspace_id", "run_id"),
+    Index("ix_changes_batch", "workspace_id", "batch_id"),
+    Index("ix_changes_agent_at", "workspace_id", "agent_id", "at"),
 )
 
 audit_heads = Table(

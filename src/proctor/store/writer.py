@@ -37,10 +37,6 @@ class Job(Protocol):
         """The usage counters the job reads and may reserve (locked for the batch)."""
         ...
 
-    def records(self) -> list[tuple[str, str]]:
-        """The sandbox records (workspace, record id) the job may read, prefetched for the batch."""
-        ...
-
     def apply(self, batch: Batch) -> Any:
         """Apply the job to the batch; return its result, or a ProctorError it failed with before writing."""
         ...
@@ -142,7 +138,6 @@ class Writer:
             batch = Batch(conn, self.store.dialect, self.checkpoint)
             batch.checkpoint_every = self.checkpoint_every
             batch.lock((j.workspace_id for j in jobs), (s for j in jobs for s in j.slots()))
-            batch.records.prefetch(r for j in jobs for r in j.records())
             results = [job.apply(batch) for job in jobs]
             batch.flush()
         return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from proctor.store import approval_tables  # noqa: F401  (registers its tables on the metadata)
 from proctor.store.tables import metadata
 
 config = context.config

@@ -1,0 +1,1 @@
+"""Integrations for agents: the HTTP SDK (`sdk`) with the `@governed` decorator."""

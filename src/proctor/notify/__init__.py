@@ -1,0 +1,1 @@
+"""Approval channels: signed single-use links, a Slack-compatible webhook and email."""

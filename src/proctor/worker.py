@@ -1,0 +1,247 @@
+"""The durable approval worker: opens approvals, notifies, expires, executes approved actions exactly once.
+
+The approvals table is the outbox. A worker claims an approved action with one conditional UPDATE
+(approved → executing WHERE status = approved; rowcount 1 wins), then asks the gate to execute it. The
+gate runs the sandbox connector, the status check and the outcome in one locked transaction, so a crash
+anywhere leaves either "not executed" or "executed" — a claim whose worker died is taken over after
+its lease and re-asks the gate, which answers the stored outcome instead of running the action twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from proctor.approvals import ApprovalService
+from proctor.domain import approvals as rules
+from proctor.domain.audit import utc_stamp
+from proctor.domain.errors import ProctorError
+from proctor.domain.identity import new_id
+from proctor.store import actions as action_rows
+from proctor.store import approvals as rows
+
+log = logging.getLogger("proctor.worker")
+Notifier = Callable[[dict[str, Any]], None]
+
+
+def worker_name() -> str:
+    """host:pid:random — unique per worker instance."""
+    return f"{socket.gethostname()}:{os.getpid()}:{new_id('w')[2:10]}"
+
+
+class Worker:
+    """One pass at a time over the outbox; any number of workers may run against one database."""
+
+    def __init__(
+        self,
+        service: ApprovalService,
+        *,
+        name: str | None = None,
+        lease: timedelta = timedelta(minutes=5),
+        notifiers: list[Notifier] | None = None,
+        pause_after_claim: float = 0.0,
+        scan: int = 100,
+    ) -> None:
+        self.service = service
+        self.gate = service.gate
+        self.store = service.store
+        self.name = name or worker_name()
+        self.lease = lease
+        self.notifiers = list(notifiers or [])
+        self.pause_after_claim = pause_after_claim  # tests: a window to kill the process in
+        self.scan = scan
+
+    def run_once(self) -> dict[str, int]:
+        """Open, expire, notify, take over stale claims, execute; returns counts of what it did."""
+        counts = {"opened": self.service.sync(), "expired": self.service.expire_due()}
+        counts["notified"] = self.notify_pending()
+        counts["recovered"] = self.recover()
+        counts["executed"] = self.execute_approved()
+        return counts
+
+    def notify_pending(self) -> int:
+        """Tell approvers about new pending approvals (each approval is announced by one worker once)."""
+        if not self.notifiers:
+            return 0
+        with self.store.read() as conn:
+            fresh = rows.unnotified(conn, self.scan)
+        sent = 0
+        for found in fresh:
+            with self.store.write() as conn:
+                if not rows.claim_notification(conn, found["id"], utc_stamp(self.service.clock())):
+                    continue
+            view = self.service.get(found["workspace_id"], found["id"])
+            for notify in self.notifiers:
+                try:
+                    notify(view)
+                except (ProctorError, OSError) as exc:  # a channel down never blocks the queue
+                    log.warning("notifying approval %s failed: %s", found["id"], exc)
+            sent += 1
+        return sent
+
+    def execute_approved(self) -> int:
+        """Claim each approved action (atomic conditional UPDATE) and execute the ones this worker won."""
+        with self.store.read() as conn:
+            ready = rows.by_status(conn, "approved", self.scan)
+        done = 0
+        for found in ready:
+            with self.store.write() as conn:
+                won = rows.claim(conn, found["id"], self.name, utc_stamp(self.service.clock()))
+            if not won:
+                continue  # another worker (or thread) claimed it first
+            if self.pause_after_claim:
+                time.sleep(self.pause_after_claim)
+            done += self.run_claimed(found["id"])
+        return done
+
+    def recover(self) -> int:
+        """Take over `executing` claims older than the lease (their worker died) and finish them."""
+        before = utc_stamp(self.service.clock() - self.lease)
+        with self.store.read() as conn:
+            stale = rows.stale_claims(conn, before, self.scan)
+        done = 0
+        for found in stale:
+            with self.store.write() as conn:
+                won = rows.reclaim(conn, found, self.name, utc_stamp(self.service.clock()))
+            if won:
+                log.warning("taking over approval %s from %s", found["id"], found["claimed_by"])
+                done += self.run_claimed(found["id"])
+        return done
+
+    def run_claimed(self, approval_id: str) -> int:
+        """Execute one claimed approval through the gate and record how it ended; 1 when it ran now."""
+        with self.store.read() as conn:
+            row = rows.get_any(conn, approval_id)
+            assert row is not None
+            ws = row["workspace_id"]
+            action = action_rows.get_action(conn, ws, row["action_id"])
+        req = action["request"]
+        current = rules.content_hash(action["action"], req.get("params") or {}, req.get("target"))
+        status, reason, ran = "failed", None, 0
+        if current != row["content_hash"]:
+            status, reason = (
+                "cancelled",
+                "the action's parameters changed after approval: the approval is void",
+            )
+            self._void(row, reason)
+        elif action["status"] in ("executed", "failed"):
+            status = action["status"]  # executed before a crash: never run twice
+        elif action["status"] == "approved":
+            try:
+                result = self.gate.execute(ws, row["action_id"])
+                status, ran = str(result.status), 1
+            except ProctorError as exc:
+                status, reason = "failed", f"{type(exc).__name__}: {exc}"
+        elif action["status"] == "executing":
+            return 0  # the gate's own claim is running (or awaits the gate's recovery): keep ours
+        else:
+            reason = f"the action is {action['status']}, not approved"
+        if status == "executing":
+            return 0  # someone else holds the gate's claim: the approval stays executing until it ends
+        if status not in ("executed", "failed", "cancelled"):
+            status, reason = "failed", reason or f"the gate answered {status}"
+        with self.store.write() as conn:
+            rows.finish(conn, approval_id, self.name, status, utc_stamp(self.service.clock()), reason)
+        return ran
+
+    def _void(self, row: dict[str, Any], reason: str) -> None:
+        with self.store.write() as conn:
+            self.service.audit.lock_head(conn, row["workspace_id"])
+            self.service._close_action(conn, row, "cancelled", reason, "system")
+            self.service._event(conn, row, None, change="approval.void", reason=reason)
+
+
+class Runner:
+    """The worker in a background thread (`proctor serve`): polls, and wakes at once after an approval."""
+
+    def __init__(self, worker: Worker, interval: float = 1.0) -> None:
+        self.worker = worker
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start polling (idempotent)."""
+        if self._thread is not None:
+            return
+        self.worker.service.listeners.append(self._wake.set)
+        self._thread = threading.Thread(target=self._loop, name="proctor-approvals", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the current pass."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._wake.set in self.worker.service.listeners:
+            self.worker.service.listeners.remove(self._wake.set)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.worker.run_once()
+            except ProctorError as exc:
+                log.warning("approval worker pass failed: %s", exc)
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+
+def approvals_for(services: Any) -> ApprovalService:
+    """The approval service of wired Services (made once per Services and kept on it)."""
+    cache = vars(services)
+    found = cache.get("_approvals")
+    if found is None:
+        hours = getattr(services.settings, "approval_ttl_hours", None)
+        ttl = (
+            timedelta(hours=float(hours))
+            if isinstance(hours, int | float) and hours > 0
+            else rules.DEFAULT_TTL
+        )
+        found = cache["_approvals"] = ApprovalService(services.gate, ttl=ttl)
+    assert isinstance(found, ApprovalService)
+    return found
+
+
+def links_for(services: Any) -> Any:
+    """Signed-link issuer/redeemer for wired Services."""
+    from proctor.notify.links import Links, LinkSigner
+
+    cache = vars(services)
+    if "_links" not in cache:
+        base = getattr(services.settings, "public_url", None) or "http://127.0.0.1:8700"
+        cache["_links"] = Links(approvals_for(services), LinkSigner.from_keyring(services.keyring), base)
+    return cache["_links"]
+
+
+def notifiers_for(services: Any) -> list[Notifier]:
+    """The channels Settings configure: `approval_webhook_url`; `approval_smtp` + `approval_email_from`."""
+    from proctor.connectors.smtp import SmtpConnector
+    from proctor.notify.email import EmailNotifier
+    from proctor.notify.webhook import WebhookNotifier
+
+    settings = services.settings
+    out: list[Notifier] = []
+    base = getattr(settings, "public_url", None)
+    webhook = getattr(settings, "approval_webhook_url", None)
+    if webhook:
+        out.append(WebhookNotifier(str(webhook), base_url=base))
+    smtp, sender = getattr(settings, "approval_smtp", None), getattr(settings, "approval_email_from", None)
+    if smtp and sender:
+        host, _, port = str(smtp).rpartition(":")
+        creds = {"host": host or str(smtp), "port": int(port) if port.isdigit() else 25, "starttls": False}
+        out.append(EmailNotifier(SmtpConnector(creds), str(sender), links_for(services)))
+    return out
+
+
+def worker_for(services: Any, **options: Any) -> Worker:
+    """A Worker over wired Services with the configured notification channels."""
+    return Worker(approvals_for(services), notifiers=notifiers_for(services), **options)
