@@ -2,9 +2,10 @@
 
 The approvals table is the outbox. A worker claims an approved action with one conditional UPDATE
 (approved → executing WHERE status = approved; rowcount 1 wins), then asks the gate to execute it. The
-gate runs the sandbox connector, the status check and the outcome in one locked transaction, so a crash
-anywhere leaves either "not executed" or "executed" — a claim whose worker died is taken over after
-its lease and re-asks the gate, which answers the stored outcome instead of running the action twice.
+gate claims the action again itself (allowed/approved → executing, one conditional UPDATE) before the
+connector runs, so two workers or two clicks never execute twice. A claim whose worker died before the
+gate's claim is taken over after its lease; an action the gate already finished is never re-run. An
+action whose process died during the connector call stays `executing` (no reconciliation yet).
 """
 
 from __future__ import annotations
