@@ -215,6 +215,13 @@ def demo_command(
     policy: Annotated[
         Path, typer.Option("--policy", "-p", help="Policy to run the story against.")
     ] = STARTER_POLICY,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live/--no-live",
+            help="Then run part 2 live: approvals, worker, SMTP sink, CRM diff and rollback (temp dir).",
+        ),
+    ] = True,
 ) -> None:
     """Run the end-to-end story: a sales agent's actions, each decided with its reasons."""
     console = Console(width=max(Console().width, 140))
@@ -247,3 +254,7 @@ def demo_command(
         f"{counts[Effect.DENY]} denied. Try: proctor decide --policy examples/sales-default.yaml "
         "--request FILE"
     )
+    if live:
+        from proctor.cli.demo_live import run_live
+
+        run_live(console, policy)
