@@ -27,6 +27,9 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/decide.py
+	$(BIN)/python benchmarks/content.py
+	$(BIN)/python benchmarks/firewall.py
+	$(BIN)/python benchmarks/gate.py --quick
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
