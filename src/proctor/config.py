@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     local_smtp: str | None = None
     smtp_attempts: int = Field(default=4, ge=1, le=10)
     smtp_backoff: float = Field(default=0.5, ge=0)  # seconds; doubles per retry, capped at 30 s
+    # Approvals: how long a pending approval lives, where approvers are told, and the worker.
+    approval_ttl_hours: float = Field(default=72.0, gt=0)
+    approval_webhook_url: str | None = None  # a Slack-compatible incoming webhook
+    approval_smtp: str | None = None  # "host:port" for approval emails with signed links
+    approval_email_from: str | None = None
+    public_url: str | None = None  # the base of approve/reject links, e.g. https://proctor.acme.io
+    approval_worker: bool = True  # run the approval worker inside `proctor serve`
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
