@@ -105,3 +105,18 @@ def test_field_rule_lists_must_be_disjoint() -> None:
 def test_version_is_written_on_every_decision(reference: object) -> None:
     document, _ = document_from_yaml(REFERENCE.read_text())
     assert policy_version(document) == load_policy(REFERENCE).version
+
+
+def test_approval_expiry_is_policy_set() -> None:
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from proctor.approvals import ApprovalService
+
+    policy = policy_from_text(BASE + "approvals:\n  expire_after_hours: 4\n")
+    assert policy.document.approvals.expire_after_hours == 4
+    gate = SimpleNamespace(store=None, audit=None, clock=None)
+    service = ApprovalService(gate, ttl=timedelta(hours=72))
+    assert service.ttl_for(policy) == timedelta(hours=4)
+    assert service.ttl_for(policy_from_text(BASE)) == timedelta(hours=72)
+    assert "expire_after_hours" in str(_error(BASE + "approvals:\n  expire_after_hours: 0\n"))

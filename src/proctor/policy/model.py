@@ -153,6 +153,12 @@ class EvidenceConfig(_Strict):
     min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
 
 
+class ApprovalsConfig(_Strict):
+    """How long a pending approval waits before it expires (expiry denies); unset: the server's setting."""
+
+    expire_after_hours: float | None = Field(default=None, gt=0, le=24 * 90)
+
+
 class FirewallConfig(_Strict):
     """How tool outputs are scanned for indirect prompt injection."""
 
@@ -174,6 +180,7 @@ class PolicyDocument(_Strict):
     content: ContentConfig = Field(default_factory=ContentConfig)
     evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
     firewall: FirewallConfig = Field(default_factory=FirewallConfig)
+    approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
 
     @field_validator("actions")
     @classmethod
