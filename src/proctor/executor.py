@@ -28,6 +28,8 @@ from proctor.connectors.enrichment import EnrichmentGateway, SandboxEnrichment
 from proctor.connectors.errors import ConnectorError, ConnectorRejectedError, ConnectorUnavailableError
 from proctor.connectors.sandbox_crm import NAME as CRM
 from proctor.connectors.sandbox_crm import SandboxCrm, canonical_object, object_of
+from proctor.connectors.sequences import Sequences
+from proctor.connectors.sequences import run_action as run_sequence_action
 from proctor.connectors.smtp import SmtpConnector, domain_of
 from proctor.domain.errors import NotFoundError, ProctorError
 
@@ -142,6 +144,7 @@ class Connectors:
         self.retry = retry or Retry()
         self.sleep = sleep
         self._crms: dict[Path, SandboxCrm] = {}
+        self._sequences: dict[str, Sequences] = {}
         self._lock = threading.Lock()
 
     def crm_path(self, ws: str) -> Path:
@@ -159,6 +162,20 @@ class Connectors:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 crm = self._crms[path] = SandboxCrm(path)
             return crm
+
+    def sequences(self, ws: str) -> Sequences:
+        """The workspace's sequence enrollments (home/sequences/<ws>.db, opened once per process)."""
+        with self._lock:
+            found = self._sequences.get(ws)
+            if found is None:
+                path = self.home / "sequences" / f"{ws}.db"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                found = self._sequences[ws] = Sequences(path)
+            return found
+
+    def sequence_workspaces(self) -> list[str]:
+        """Workspaces that have a sequence file (what the scheduler scans)."""
+        return sorted(p.stem for p in (self.home / "sequences").glob("*.db"))
 
     def smtp(self, ws: str) -> tuple[SmtpConnector, str | None]:
         """The workspace's SMTP connector and, for the local-sink fallback, a note saying so."""
@@ -240,6 +257,9 @@ class Connectors:
             return self._invite(ws, action_id, params, on_attempt)
         if action == "enrich.append":
             return self._enrich(ws, params, target, allowlist)
+        if action.startswith("sequence."):
+            outcome = run_sequence_action(self.sequences(ws), action, agent_id, params, target)
+            return Execution(outcome=outcome)
         if action.startswith(("draft.", "research.web", "research.kb")):
             return Execution(outcome={"ok": True, "connector": "none", "result": None})
         crm = self.crm(ws)

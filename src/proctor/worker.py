@@ -24,6 +24,7 @@ from proctor.domain import approvals as rules
 from proctor.domain.audit import utc_stamp
 from proctor.domain.errors import ProctorError
 from proctor.domain.identity import new_id
+from proctor.sequence_scheduler import run_due_steps
 from proctor.store import actions as action_rows
 from proctor.store import approvals as rows
 
@@ -64,6 +65,7 @@ class Worker:
         counts["notified"] = self.notify_pending()
         counts["recovered"] = self.recover()
         counts["executed"] = self.execute_approved()
+        counts["sequence_steps"] = run_due_steps(self.gate)
         return counts
 
     def notify_pending(self) -> int:
