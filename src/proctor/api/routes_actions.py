@@ -15,6 +15,7 @@ from starlette.responses import Response
 from proctor.api.deps import Caller, bearer_token, services_of
 from proctor.api.schemas import ERRORS, ActionView, ScanView
 from proctor.domain.errors import ForbiddenError, RequestError
+from proctor.inspect.injection import neutralise, scan
 
 MAX_BODY = 1_048_576  # 1 MiB: an action request is small; anything larger is refused before parsing
 
@@ -109,10 +110,6 @@ def firewall_scan(body: ScanBody, request: Request, caller: Caller) -> Any:
         return gate.record_tool_output(caller, body.run_id, body.text, body.source or "tool")
     if body.run_id is not None:
         raise ForbiddenError("only agents record tool output for a run")
-    try:
-        from proctor.inspect.injection import neutralise, scan
-    except ImportError:  # pragma: no cover - the firewall ships with Proctor
-        raise RequestError("the tool firewall is not available", field="text") from None
     result = scan(body.text)
     out = result.to_dict()
     out["text"] = neutralise(body.text, result)

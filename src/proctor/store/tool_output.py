@@ -7,13 +7,9 @@ from typing import Any
 
 from proctor.domain.audit import utc_stamp
 from proctor.domain.identity import AgentPrincipal
+from proctor.inspect.injection import neutralise as _neutralise
+from proctor.inspect.injection import scan as _scan
 from proctor.store import facts as fact_rows
-
-try:  # the firewall is optional at import time (built alongside the gate)
-    from proctor.inspect.injection import neutralise as _neutralise
-    from proctor.inspect.injection import scan as _scan
-except ImportError:  # pragma: no cover
-    _scan = _neutralise = None  # type: ignore[assignment]
 
 
 def record(
@@ -22,7 +18,7 @@ def record(
     """`Gate.record_tool_output`: the verdict, the neutralised text and the audit event id."""
     firewall = gate.policy().document.firewall
     verdict, score, findings, safe = "clean", 0.0, [], text
-    if firewall.scan_tool_outputs and _scan is not None and _neutralise is not None:
+    if firewall.scan_tool_outputs:
         result = _scan(text)
         verdict, score = result.verdict, result.score
         findings = [f.to_dict() for f in result.findings]
