@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup browser demo test lint bench clean
 
 setup: $(STAMP)
 
@@ -14,10 +14,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The console's browser tests use Debian's Chromium through Playwright (never a downloaded browser).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian chromium for the console's browser tests"; \
+	  apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	else echo "no $(CHROMIUM): the console's browser tests will be skipped (sudo apt-get install chromium)"; fi
+
 demo: setup
 	$(BIN)/proctor demo
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q -n 2
 
 lint: setup

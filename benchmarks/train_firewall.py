@@ -24,12 +24,14 @@ from sklearn.linear_model import LogisticRegression
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import firewall_attacks as fa
+import firewall_train_bank as tb
 from firewall import dataset
 from proctor.inspect.injection_model import DIM, blank_tags, segment_contexts, segment_features, segments
 from proctor.inspect.injection_rules import find_hidden_spans, normalise_for_match, strip_hidden
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "proctor" / "inspect" / "data"
-VERSION = "inj-lr-2-ctx"
+VERSION = "inj-lr-3-bank"
+C = 0.25
 
 # Extra generic assistant requests for training only: the kind of line an attacker plants so the
 # agent does something other than its task. Verb templates x topics, written for this project.
@@ -325,8 +327,8 @@ def _plant(rng: random.Random, host: str, task: str) -> str:
     return "\n".join(lines)
 
 
-def training_segments() -> tuple[list[list[int]], list[int]]:
-    """Labelled segment features from the train split plus generated instruction variants."""
+def labelled_segments() -> list[Segment]:
+    """Labelled segments (text, context, label) from the train split plus generated instruction variants."""
     segs: list[Segment] = []
     hosts: list[str] = []
     for r in dataset():
@@ -364,6 +366,7 @@ def training_segments() -> tuple[list[list[int]], list[int]]:
     for line in biz:
         segs += _labelled(_plant(rng, rng.choice(hosts), line), None) or []
         segs += _standalone(line, 0)
+    segs += _bank_segments(rng, hosts)
     goals = [g.format(mail=fa.ATTACKER[0], url=fa.URLS[0]) for g in fa.GOALS[0::2]]
     pos: list[str] = []
     for bank in (fa.OVERRIDE, fa.ADDRESS, fa.MARKERS):
@@ -372,14 +375,43 @@ def training_segments() -> tuple[list[list[int]], list[int]]:
     pos += [p.format(mail=fa.ATTACKER[1]) for p in fa.MULTI_PAYLOADS[0::2]]
     for p in pos:
         segs += _standalone(p, 1)
+    return segs
+
+
+def training_segments() -> tuple[list[list[int]], list[int]]:
+    """Labelled segment features (hashed ids) and labels for the linear scorer."""
     feats: list[list[int]] = []
     labels: list[int] = []
-    for seg, ctx, label in segs:
+    for seg, ctx, label in labelled_segments():
         f = segment_features(seg, ctx)
         if f:
             feats.append(f)
             labels.append(label)
     return feats, labels
+
+
+_BANK_NAMES = ["Northwind", "Contoso", "Tailspin", "Fabrikam", "Litware", "Proseware", "Adventure Works"]
+
+
+def _bank_segments(rng: random.Random, hosts: list[str]) -> list[Segment]:
+    """Hard business documents (FAQ, how-to, action email) as negatives, and off-topic tasks planted in
+    them and in the train hosts as positives (firewall_train_bank; training only)."""
+    segs: list[Segment] = []
+    docs: list[str] = []
+    for i in range(900):
+        name = _BANK_NAMES[i % len(_BANK_NAMES)]
+        make = (tb.faq_document, tb.howto_document, tb.action_email)[i % 3]
+        docs.append(make(rng, name))
+    for doc in docs:
+        segs += _labelled(doc, None) or []
+    pool = hosts + docs
+    for line in tb.business_negatives(rng) + tb.headline_negatives(rng):
+        segs += _labelled(_plant(rng, rng.choice(pool), line), None) or []
+        segs += _standalone(line, 0)
+    for task in tb.offtopic_positives(rng) + tb.extra_positives(rng) + tb.more_positives(rng):
+        segs += _labelled(_plant(rng, rng.choice(pool), task), task) or []
+        segs += _standalone(task, 1)
+    return segs
 
 
 def _matrix(feats: list[list[int]]) -> csr_matrix:
@@ -390,12 +422,17 @@ def _matrix(feats: list[list[int]]) -> csr_matrix:
     return csr_matrix((data, indices, indptr), shape=(len(feats), DIM))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Train, quantise, write the weights, and print tune-split numbers."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="train the shipped injection scorer")
+    ap.add_argument("--C", type=float, default=C, help="inverse L2 regularisation strength")
+    args = ap.parse_args(argv)
     feats, labels = training_segments()
     y = np.array(labels)
     print(f"segments: {len(y)} ({int(y.sum())} injected)")
-    clf = LogisticRegression(C=8.0, class_weight="balanced", max_iter=2000, solver="liblinear")
+    clf = LogisticRegression(C=args.C, class_weight="balanced", max_iter=2000, solver="liblinear")
     clf.fit(_matrix(feats), y)
     w = clf.coef_[0]
     scale = float(np.abs(w).max() / 32767.0)
@@ -407,8 +444,11 @@ def main() -> int:
         "dim": DIM,
         "scale": scale,
         "bias": float(clf.intercept_[0]),
-        "features": "word uni/bi-grams + char 3-5-grams per token, first/last token, length bucket",
-        "trained_on": "benchmarks/firewall.py split=train (BIPIA email train + generated sales content)",
+        "features": "word uni/bi-grams + char 3-5-grams per token, first/last token, length bucket, "
+        "document context (position, own line, lexical overlap), work-vocabulary share",
+        "trained_on": "benchmarks/firewall.py split=train (BIPIA email train + generated sales content) "
+        "+ benchmarks/firewall_train_bank.py",
+        "C": args.C,
     }
     (OUT / "injection_model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {OUT}/injection_weights.bin ({len(zlib.compress(q.tobytes(), 9))} bytes)")
@@ -417,19 +457,28 @@ def main() -> int:
 
 
 def _report_tune() -> None:
-    from proctor.inspect import injection_model
-    from proctor.inspect.injection import scan
+    """Tune-split recall/FPR per source for a sweep of MODEL_CUT values (pick the cut from this)."""
+    from proctor.inspect import injection, injection_model
 
     injection_model.load_model.cache_clear()
     rows = [r for r in dataset() if r["split"] == "tune"]
-    scored = [(r, scan(r["text"]).score) for r in rows]
-    for thr in (0.5, 0.6, 0.7, 0.75, 0.775, 0.8):
-        for src in sorted({r["source"] for r in rows}):
-            inj = [s for r, s in scored if r["source"] == src and r["label"] == "injection"]
-            cln = [s for r, s in scored if r["source"] == src and r["label"] == "clean"]
-            rec = sum(s >= thr for s in inj) / max(1, len(inj))
-            fpr = sum(s >= thr for s in cln) / max(1, len(cln))
-            print(f"thr={thr:.2f} {src:<22} recall={rec:.3f} (n={len(inj)}) fpr={fpr:.3f} (n={len(cln)})")
+    sources = sorted({r["source"] for r in rows})
+    shipped = injection.MODEL_CUT
+    for cut in (0.5, 0.6, 0.65, 0.7, 0.725, 0.75, 0.775, 0.8, 0.85, 0.9):
+        injection.MODEL_CUT = cut
+        scored = [(r, injection.scan(r["text"]).score >= injection.THRESHOLD) for r in rows]
+        parts = []
+        for src in sources:
+            inj = [hit for r, hit in scored if r["source"] == src and r["label"] == "injection"]
+            cln = [hit for r, hit in scored if r["source"] == src and r["label"] == "clean"]
+            rec = f"r={sum(inj) / len(inj):.3f}" if inj else ""
+            fpr = f"f={sum(cln) / len(cln):.3f}" if cln else ""
+            parts.append(f"{src.split(':')[1]}:{rec}{' ' if rec and fpr else ''}{fpr}")
+        inj_all = [hit for r, hit in scored if r["label"] == "injection"]
+        cln_all = [hit for r, hit in scored if r["label"] == "clean"]
+        overall = f"ALL r={sum(inj_all) / len(inj_all):.3f} f={sum(cln_all) / len(cln_all):.3f}"
+        print(f"cut={cut:.3f} {overall} | {' | '.join(parts)}")
+    injection.MODEL_CUT = shipped
 
 
 if __name__ == "__main__":

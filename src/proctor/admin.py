@@ -12,13 +12,14 @@ from proctor.domain.audit import AuditFilters, VerifyReport, utc_stamp
 from proctor.domain.errors import RequestError
 from proctor.domain.identity import AGENT_STATUSES, Role
 from proctor.store import facts as fact_rows
-from proctor.store import identities
+from proctor.store import identities, logins
 from proctor.store import secrets as creds
 from proctor.store.audit import AuditLog
 from proctor.store.engine import Store
 from proctor.store.secrets import Keyring
 
 Json = dict[str, Any]
+PAUSE_PREFIX = "workspace paused by "  # the status reason a workspace pause leaves on each agent
 
 
 def _filters(filters: AuditFilters | Mapping[str, Any] | None) -> AuditFilters:
@@ -145,6 +146,33 @@ class Admin:
         self._changed()
         return agent.model_dump(mode="json")
 
+    def pause_workspace(self, ws: str, actor: str = "system") -> list[str]:
+        """Quarantine every active agent at once ("workspace paused by …"); one audited change."""
+        reason = f"{PAUSE_PREFIX}{actor}"
+        now = self.clock()
+        with self.store.write() as conn:
+            paused = [a.id for a in identities.list_agents(conn, ws) if a.status == "active"]
+            for agent_id in paused:
+                identities.set_agent_status(conn, ws, agent_id, "quarantined", reason)
+            self._record(conn, ws, actor, "workspace.pause", now, agent_ids=paused, reason=reason)
+        self._changed()
+        return paused
+
+    def resume_workspace(self, ws: str, actor: str = "system") -> list[str]:
+        """Release only the agents a workspace pause quarantined; one audited change."""
+        now = self.clock()
+        with self.store.write() as conn:
+            resumed = [
+                a.id
+                for a in identities.list_agents(conn, ws)
+                if a.status == "quarantined" and (a.status_reason or "").startswith(PAUSE_PREFIX)
+            ]
+            for agent_id in resumed:
+                identities.set_agent_status(conn, ws, agent_id, "active", f"workspace resumed by {actor}")
+            self._record(conn, ws, actor, "workspace.resume", now, agent_ids=resumed)
+        self._changed()
+        return resumed
+
     def create_user(
         self,
         ws: str,
@@ -170,6 +198,24 @@ class Admin:
         """Every user of the workspace."""
         with self.store.read() as conn:
             return [u.model_dump(mode="json") for u in identities.list_users(conn, ws)]
+
+    def set_password(self, ws: str, user_id: str, password: str, actor: str = "system") -> None:
+        """Set a user's console password (Argon2id hash); audited without the password."""
+        from proctor.console.passwords import hash_password
+
+        hashed = hash_password(password)
+        now = self.clock()
+        with self.store.write() as conn:
+            logins.set_password_hash(conn, ws, user_id, hashed, utc_stamp(now))
+            self._record(conn, ws, actor, "user.password_set", now, user_id=user_id)
+
+    def link_oidc(self, ws: str, user_id: str, issuer: str, subject: str, actor: str = "system") -> None:
+        """Link an OIDC identity (issuer, subject) to a user; audited."""
+        now = self.clock()
+        with self.store.write() as conn:
+            identities.get_user(conn, ws, user_id)
+            logins.link_oidc(conn, ws, user_id, issuer, subject, utc_stamp(now))
+            self._record(conn, ws, actor, "user.oidc_link", now, user_id=user_id, issuer=issuer)
 
     def issue_user_token(self, ws: str, user_id: str, actor: str = "system") -> tuple[Json, str]:
         """A personal token for a user: (metadata, raw token shown once)."""

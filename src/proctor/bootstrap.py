@@ -93,7 +93,7 @@ def build(
             persist_keys=settings.persist_keys,
             on_identity_change=keys.clear,
         )
-        connectors = build_connectors(settings, store, admin)
+        connectors = build_connectors(settings, store, admin, clock)
         gate = Gate(store, audit, source, clock=clock, keys=keys, connectors=connectors)
     except BaseException:
         store.close()
@@ -101,7 +101,9 @@ def build(
     return Services(settings, store, keyring, audit, source, gate, admin)
 
 
-def build_connectors(settings: Settings, store: Store, admin: Admin) -> Connectors:
+def build_connectors(
+    settings: Settings, store: Store, admin: Admin, clock: Callable[[], datetime] | None = None
+) -> Connectors:
     """Connectors over the workspaces' service credentials; the local SMTP sink only for embedded SQLite."""
     names: dict[str, bool] = {}
 
@@ -122,6 +124,7 @@ def build_connectors(settings: Settings, store: Store, admin: Admin) -> Connecto
         is_default=is_default,
         local_smtp=local or None,
         retry=Retry(attempts=settings.smtp_attempts, backoff=settings.smtp_backoff),
+        clock=clock,
     )
 
 

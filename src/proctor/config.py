@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     approval_email_from: str | None = None
     public_url: str | None = None  # the base of approve/reject links, e.g. https://proctor.acme.io
     approval_worker: bool = True  # run the approval worker inside `proctor serve`
+    # An action `executing` longer than this (no attempt recorded since) lost its process: the worker marks
+    # it `outcome_unknown` (never re-runs it).
+    execution_lease_seconds: float = Field(default=300.0, ge=0)
+    # Console sign-in: local passwords always; OIDC single sign-on when an issuer is configured.
+    oidc_issuer: str | None = None  # e.g. https://login.acme.io (OpenID discovery document under it)
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_workspace: str | None = None  # workspace (name or id) whose users OIDC signs in; "default"
+    console_session_hours: float = Field(default=12.0, gt=0)  # a console session's lifetime
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

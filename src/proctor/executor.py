@@ -135,6 +135,7 @@ class Connectors:
         local_smtp: str | None = "127.0.0.1:8025",
         retry: Retry | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.home = Path(home)
         self.sandbox_crm_path = Path(sandbox_crm_path)
@@ -143,6 +144,7 @@ class Connectors:
         self.local_smtp = local_smtp
         self.retry = retry or Retry()
         self.sleep = sleep
+        self.clock = clock  # sequences' due times (None: the wall clock)
         self._crms: dict[Path, SandboxCrm] = {}
         self._sequences: dict[str, Sequences] = {}
         self._lock = threading.Lock()
@@ -170,7 +172,7 @@ class Connectors:
             if found is None:
                 path = self.home / "sequences" / f"{ws}.db"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                found = self._sequences[ws] = Sequences(path)
+                found = self._sequences[ws] = Sequences(path, self.clock)
             return found
 
     def sequence_workspaces(self) -> list[str]:
@@ -258,7 +260,7 @@ class Connectors:
         if action == "enrich.append":
             return self._enrich(ws, params, target, allowlist)
         if action.startswith("sequence."):
-            outcome = run_sequence_action(self.sequences(ws), action, agent_id, params, target)
+            outcome = run_sequence_action(self.sequences(ws), action, agent_id, params, target, action_id)
             return Execution(outcome=outcome)
         if action.startswith(("draft.", "research.web", "research.kb")):
             return Execution(outcome={"ok": True, "connector": "none", "result": None})

@@ -49,6 +49,7 @@ Status = Literal[
     "rejected",
     "expired",
     "cancelled",
+    "outcome_unknown",
 ]
 _STATUS: dict[Effect, Status] = {
     Effect.DENY: "denied",
@@ -193,7 +194,7 @@ class Gate:
         prepared = self.prepare(principal, payload)
         if isinstance(prepared, SubmitResult):
             return prepared
-        result = cast(SubmitResult, await asyncio.wrap_future(self.writer.enqueue(prepared)))
+        result = cast(SubmitResult, await self.writer.enqueue_async(prepared))
         if result.status != "executing" or result.replayed:
             return result
         p = prepared
@@ -201,7 +202,7 @@ class Gate:
             self._run_connector, p.workspace_id, p.action_id, p.agent_id, p.req, p.policy
         )
         finish = self._finish_job(p.workspace_id, p.action_id, p.agent_id, p.req, p.common, done)
-        await asyncio.wrap_future(self.writer.enqueue(finish))
+        await self.writer.enqueue_async(finish)
         return result.model_copy(update={"status": finish.status, "outcome": finish.outcome})
 
     def prepare(self, principal: AgentPrincipal, payload: Mapping[str, Any]) -> SubmitResult | SubmitJob:
@@ -216,20 +217,29 @@ class Gate:
         facts = Facts()
         slots: list[usage.Slot] = []
         sensitive = False
-        with self.store.read() as conn:
-            if req.idempotency_key:  # replays never reach the writer (which re-checks under its lock)
-                existing = submission.find_by_idempotency(conn, ws, principal.agent_id, req.idempotency_key)
-                if existing is not None:
-                    if existing["request_hash"] != digest:
-                        raise ConflictError(
-                            f"idempotency_key {req.idempotency_key!r} was used with a different request"
-                        )
-                    return self._result(existing, replayed=True)
-            covered = scopes_cover(principal.scopes, req.action)
-            if covered:
-                facts, timezone = fact_rows.read_facts(conn, ws, principal.agent_id, req, derived, now)
-            elif req.on_behalf_of:
-                timezone = fact_rows.user_timezone(conn, ws, req.on_behalf_of)
+        covered = scopes_cover(principal.scopes, req.action)
+        if covered and not req.idempotency_key and not req.on_behalf_of:
+            # the common case: a few plain reads on a pooled driver connection (no delegation to load)
+            with self.store.raw_read() as cur:
+                facts, timezone = fact_rows.read_facts_raw(
+                    cur, self.store.dialect, ws, principal.agent_id, req, derived, now
+                )
+        else:
+            with self.store.read() as conn:
+                if req.idempotency_key:  # replays never reach the writer (which re-checks under its lock)
+                    existing = submission.find_by_idempotency(
+                        conn, ws, principal.agent_id, req.idempotency_key
+                    )
+                    if existing is not None:
+                        if existing["request_hash"] != digest:
+                            raise ConflictError(
+                                f"idempotency_key {req.idempotency_key!r} was used with a different request"
+                            )
+                        return self._result(existing, replayed=True)
+                if covered:
+                    facts, timezone = fact_rows.read_facts(conn, ws, principal.agent_id, req, derived, now)
+                elif req.on_behalf_of:
+                    timezone = fact_rows.user_timezone(conn, ws, req.on_behalf_of)
         if not covered:
             decision = denial(
                 f"API key {principal.key_id} is not scoped for {req.action} "

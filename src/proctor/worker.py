@@ -4,8 +4,13 @@ The approvals table is the outbox. A worker claims an approved action with one c
 (approved → executing WHERE status = approved; rowcount 1 wins), then asks the gate to execute it. The
 gate claims the action again itself (allowed/approved → executing, one conditional UPDATE) before the
 connector runs, so two workers or two clicks never execute twice. A claim whose worker died before the
-gate's claim is taken over after its lease; an action the gate already finished is never re-run. An
-action whose process died during the connector call stays `executing` (no reconciliation yet).
+gate's claim is taken over after its lease; an action the gate already finished is never re-run.
+
+An action whose process died during the connector call would stay `executing` forever: `reconcile`
+settles every action with nothing recorded for longer than the execution lease
+(`PROCTOR_EXECUTION_LEASE_SECONDS`) as `outcome_unknown` — audited, its approval closed as failed with
+the reason, a started email send recorded as an irreversible change — and never runs it again (the
+connector may have done its work: running it twice could send twice). A person checks and decides.
 """
 
 from __future__ import annotations
@@ -16,17 +21,18 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from proctor.approvals import ApprovalService
 from proctor.domain import approvals as rules
 from proctor.domain.audit import utc_stamp
-from proctor.domain.errors import ProctorError
+from proctor.domain.errors import NotFoundError, ProctorError
 from proctor.domain.identity import new_id
 from proctor.sequence_scheduler import run_due_steps
 from proctor.store import actions as action_rows
 from proctor.store import approvals as rows
+from proctor.store import changes as change_rows
 
 log = logging.getLogger("proctor.worker")
 Notifier = Callable[[dict[str, Any]], None]
@@ -46,6 +52,7 @@ class Worker:
         *,
         name: str | None = None,
         lease: timedelta = timedelta(minutes=5),
+        execution_lease: timedelta = timedelta(minutes=5),
         notifiers: list[Notifier] | None = None,
         pause_after_claim: float = 0.0,
         scan: int = 100,
@@ -55,17 +62,20 @@ class Worker:
         self.store = service.store
         self.name = name or worker_name()
         self.lease = lease
+        self.execution_lease = execution_lease
+        self._reconciled_at: datetime | None = None  # the scan runs at most every lease/4 (≤ 30 s)
         self.notifiers = list(notifiers or [])
         self.pause_after_claim = pause_after_claim  # tests: a window to kill the process in
         self.scan = scan
 
     def run_once(self) -> dict[str, int]:
-        """Open, expire, notify, take over stale claims, execute; returns counts of what it did."""
+        """Open, expire, notify, reconcile, take over stale claims, execute, run sequences; returns counts."""
         counts = {"opened": self.service.sync(), "expired": self.service.expire_due()}
         counts["notified"] = self.notify_pending()
+        counts["reconciled"] = self.reconcile()
         counts["recovered"] = self.recover()
         counts["executed"] = self.execute_approved()
-        counts["sequence_steps"] = run_due_steps(self.gate)
+        counts["sequence_steps"] = run_due_steps(self.gate, approvals=self.service)
         return counts
 
     def notify_pending(self) -> int:
@@ -141,6 +151,9 @@ class Worker:
                 status, ran = str(result.status), 1
             except ProctorError as exc:
                 status, reason = "failed", f"{type(exc).__name__}: {exc}"
+        elif action["status"] == "outcome_unknown":
+            status = "failed"
+            reason = str((action["outcome"] or {}).get("reason") or "the action's outcome is unknown")
         elif action["status"] == "executing":
             return 0  # the gate's own claim is running (or awaits the gate's recovery): keep ours
         else:
@@ -153,11 +166,119 @@ class Worker:
             rows.finish(conn, approval_id, self.name, status, utc_stamp(self.service.clock()), reason)
         return ran
 
+    def reconcile(self) -> int:
+        """Settle actions `executing` past the execution lease as `outcome_unknown` (audited, not re-run)."""
+        now = self.service.clock()
+        every = min(self.execution_lease / 4, timedelta(seconds=30))
+        if self._reconciled_at is not None and now - self._reconciled_at < every:
+            return 0  # scanned recently: the actions table is large, the lease is long
+        self._reconciled_at = now
+        before = utc_stamp(now - self.execution_lease)
+        with self.store.read() as conn:
+            stale = action_rows.stale_executing(conn, before, self.scan)
+        return sum(self._settle_unknown(found, before, now) for found in stale)
+
+    def _settle_unknown(self, found: dict[str, Any], before: str, now: datetime) -> int:
+        ws, req, last = found["workspace_id"], found["request"], found["outcome"] or {}
+        stamp = utc_stamp(now)
+        reason = (
+            f"outcome unknown: the process running the connector stopped (executing since "
+            f"{found['updated_at']}, nothing recorded for {self.execution_lease.total_seconds():g}s); "
+            "it is never re-run automatically — check the connector before acting again"
+        )
+        outcome: dict[str, Any] = {"ok": None, "status": "outcome_unknown", "reason": reason}
+        outcome.update({k: last[k] for k in ("message_id", "attempts", "state") if k in last})
+        rows_, changes = _unknown_send(found, last, stamp)
+        actor: dict[str, Any] = {"workspace_id": ws, "agent_id": found["agent_id"], "key_id": found["key_id"]}
+        if found["on_behalf_of"]:
+            actor["user_id"] = found["on_behalf_of"]
+        versions = {k: v for k, v in (req.get("versions") or {}).items() if v is not None}
+        with self.store.write() as conn:
+            self.service.audit.lock_head(conn, ws)  # the gate's lock order: chain head first
+            if not action_rows.settle_unknown(conn, ws, found["id"], before, outcome, stamp, changes):
+                return 0  # it finished (or another worker settled it) meanwhile
+            change_rows.insert_rows(conn, rows_)
+            self._fail_approval(conn, ws, found["id"], reason, stamp)
+            self.service.audit.append(
+                conn,
+                ws,
+                "outcome",
+                now,
+                actor=actor,
+                action_id=found["id"],
+                run_id=found["run_id"],
+                action=found["action"],
+                target=req.get("target"),
+                outcome=outcome,
+                changes=changes,
+                versions={**versions, "policy": found["policy_version"]},
+                detail={"reconciled_by": self.name, "executing_since": found["updated_at"]},
+            )
+        log.warning("action %s in %s: %s", found["id"], ws, reason)
+        return 1
+
+    def _fail_approval(self, conn: Any, ws: str, action_id: str, reason: str, at: str) -> None:
+        """Close the approval whose execution never came back (whoever held its claim) as failed."""
+        try:
+            row = rows.get(conn, ws, action_id, lock=True)
+        except NotFoundError:
+            return  # allowed without approval
+        if row["status"] == "executing":
+            rows.finish(conn, row["id"], row["claimed_by"], "failed", at, reason)
+
     def _void(self, row: dict[str, Any], reason: str) -> None:
         with self.store.write() as conn:
             self.service.audit.lock_head(conn, row["workspace_id"])
             self.service._close_action(conn, row, "cancelled", reason, "system")
             self.service._event(conn, row, None, change="approval.void", reason=reason)
+
+
+def _unknown_send(
+    action: dict[str, Any], last: dict[str, Any], stamp: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """An email send that had started (an attempt with its Message-ID recorded) as an irreversible change."""
+    message_id = last.get("message_id")
+    if action["action"] != "email.send" or not message_id:
+        return [], None
+    params = action["request"].get("params") or {}
+    to = params.get("to")
+    change = {
+        "message_id": message_id,
+        "from": params.get("from"),
+        "to": [to] if isinstance(to, str) else list(to or []),
+        "subject": params.get("subject"),
+        "delivery": "unknown",
+    }
+    row = {
+        "workspace_id": action["workspace_id"],
+        "action_id": action["id"],
+        "agent_id": action["agent_id"],
+        "run_id": action["run_id"],
+        "batch_id": (action["request"].get("batch") or {}).get("id"),
+        "action": action["action"],
+        "connector": "smtp",
+        "object": "email",
+        "record_id": message_id,
+        "op": "send",
+        "reversible": False,
+        "change": change,
+        "provenance": None,
+        "at": stamp,
+        "reverted_at": None,
+        "reverted_by": None,
+    }
+    summary = {
+        "connector": "smtp",
+        "object": "email",
+        "record_id": message_id,
+        "op": "send",
+        "reversible": False,
+        "created": False,
+        "before": {},
+        "after": {},
+        "inverse": None,
+    }
+    return [row], {"records": [summary]}
 
 
 class Runner:
@@ -247,4 +368,7 @@ def notifiers_for(services: Any) -> list[Notifier]:
 
 def worker_for(services: Any, **options: Any) -> Worker:
     """A Worker over wired Services with the configured notification channels."""
+    seconds = getattr(services.settings, "execution_lease_seconds", None)
+    if isinstance(seconds, int | float):
+        options.setdefault("execution_lease", timedelta(seconds=float(seconds)))
     return Worker(approvals_for(services), notifiers=notifiers_for(services), **options)

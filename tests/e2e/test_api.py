@@ -435,6 +435,19 @@ def test_audit_pages_with_a_cursor_and_verifies(env: Env, http: httpx.Client) ->
     assert report["ok"] is True and report["checked"] >= 9
 
 
+def test_audit_filters_on_every_event_kind(env: Env, http: httpx.Client) -> None:
+    auditor = bearer(env.acme.auditor)
+    http.post("/v1/actions", json=task(run_id="run_kinds"), headers=bearer(env.acme.agent_key))
+    for kind in ("request", "decision", "approval", "rollback", "admin"):
+        page = http.get("/v1/audit", params={"kind": kind, "limit": 50}, headers=auditor)
+        assert page.status_code == 200, (kind, page.text)
+        assert all(e["kind"] == kind for e in page.json()["events"])
+    decisions = http.get("/v1/audit", params={"kind": "decision", "run_id": "run_kinds"}, headers=auditor)
+    assert decisions.json()["events"]
+    bad = http.get("/v1/audit", params={"kind": "bogus"}, headers=auditor)
+    assert bad.status_code == 422 and error_of(bad)["field"] == "kind"
+
+
 def test_health_and_readiness(http: httpx.Client) -> None:
     assert http.get("/healthz").json() == {"status": "ok", "detail": None}
     assert http.get("/readyz").status_code == 200

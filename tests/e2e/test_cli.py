@@ -143,7 +143,7 @@ def test_inspect_reports_each_check() -> None:
 
 
 def test_demo_prints_the_story_table() -> None:
-    out = proctor("demo")
+    out = proctor("demo", "--no-live")  # the story table only; the live part is tests/e2e/test_demo_live.py
     assert out.returncode == 0, out.stderr
     for needle in (
         "Proctor demo",

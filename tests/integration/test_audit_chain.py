@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import text
@@ -146,3 +147,39 @@ def test_query_filters_cursor_and_export(services: Services, tenant: dict[str, A
     newest, _ = services.admin.audit_query(ws, limit=1, descending=True)
     assert newest[0]["seq"] == events[-1]["seq"]
     assert [e["seq"] for e in services.admin.audit_export(ws)] == [e["seq"] for e in events]
+
+
+def test_fast_index_check_agrees_with_index_of(services: Services, tenant: dict[str, Any]) -> None:
+    from proctor.domain.audit import index_of
+    from proctor.store.batch import index_values
+
+    events = _fill(services, tenant)
+    edge_cases: list[dict[str, Any]] = [
+        {},
+        {"target": {"record_id": "b", "account_id": "a"}, "params": {"record": 7, "record_id": "a"}},
+        {"params": {"record_id": ""}, "target": {"record_id": 0}},
+        {"data_accessed": {"record_ids": ["z", "", "y"]}, "target": {"account_id": "x"}},
+        {"actor": {"agent_id": "agt_1", "user_id": "usr_1"}, "decision": {"effect": "deny"}, "run_id": "r"},
+        {"params": {"record_id": True, "record": 1.5}},
+    ]
+    for body in [*(dict(e) for e in events), *edge_cases]:
+        assert index_values(body) == tuple(index_of(body).values()), body
+
+
+def test_a_body_stored_with_other_whitespace_still_verifies(
+    services: Services, tenant: dict[str, Any]
+) -> None:
+    events = _fill(services, tenant)
+    victim = events[2]
+    # same JSON content, not byte-identical: the hash covers canonical JSON, so the chain holds
+    with services.store.engine.begin() as conn:
+        stored = conn.execute(
+            text("SELECT body FROM audit_events WHERE id = :id"), {"id": victim["id"]}
+        ).scalar()
+        pretty = json.dumps(json.loads(stored), indent=2, sort_keys=False)
+        conn.execute(
+            text("UPDATE audit_events SET body = :b WHERE id = :id"), {"b": pretty, "id": victim["id"]}
+        )
+    assert pretty != stored
+    report = services.admin.audit_verify(tenant["ws"])
+    assert report.ok and report.checked == len(events)

@@ -152,4 +152,6 @@ def create_app(services: Any) -> FastAPI:
         return {"status": "ok"}
 
     _install_openapi(app)
+    if services is not None:  # an app built only to read its OpenAPI document has no console
+        import_module("proctor.console.app").mount(app, services)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from proctor.api.deps import Auditor, services_of
 from proctor.api.schemas import ERRORS, AuditPage
-from proctor.domain.audit import AuditFilters, VerifyReport
+from proctor.domain.audit import AuditFilters, EventKind, VerifyReport
 
 router = APIRouter(tags=["audit"], responses=ERRORS)
 
@@ -35,7 +35,7 @@ class AuditQuery:
         kind: Annotated[
             str | None,
             Query(
-                pattern="^(request|decision|execution|outcome|admin|tool_output|checkpoint)$",
+                pattern=f"^({'|'.join(get_args(EventKind))})$",
                 description="Event kind",
             ),
         ] = None,

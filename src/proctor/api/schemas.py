@@ -73,10 +73,12 @@ class SubmitResponse(BaseModel):
         "rejected",
         "expired",
         "cancelled",
+        "outcome_unknown",
     ] = Field(
         description=(
             "executed, pending_approval or denied; failed when the connector failed; "
-            "executing while another request (same idempotency key) is still running it"
+            "executing while another request (same idempotency key) is still running it; "
+            "outcome_unknown when its process died during the connector call (never re-run)"
         )
     )
     decision: Decision

@@ -271,6 +271,27 @@ def users_token(user_id: Annotated[str, typer.Argument()], workspace: WorkspaceO
     typer.echo("store this token now: it is shown only once", err=True)
 
 
+@users_app.command("set-password")
+def users_set_password(
+    user_id: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Set a person's console password (local sign-in); never echoed, stored as an Argon2id hash."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("New console password: ")
+        if getpass.getpass("Repeat it: ") != password:
+            raise RequestError("the passwords differ", field="password")
+    with open_services() as s:
+        ws = resolve_workspace(s, workspace)
+        s.admin.set_password(ws, user_id, password, actor=operator())
+    typer.echo(dumps({"user_id": user_id, "workspace_id": ws, "password": "set"}))
+
+
 def parse_expiry(value: str, now: datetime | None = None) -> datetime:
     """An RFC 3339 timestamp (with timezone) or a duration from now: `30d`, `12h`, `90m`."""
     now = now or datetime.now(UTC)

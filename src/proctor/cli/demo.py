@@ -219,9 +219,21 @@ def demo_command(
         bool,
         typer.Option(
             "--live/--no-live",
-            help="Then run part 2 live: approvals, worker, SMTP sink, CRM diff and rollback (temp dir).",
+            help="Then run part 2 live (approvals, worker, SMTP sink, CRM diff, rollback) and hand off to "
+            "the console.",
         ),
     ] = True,
+    serve: Annotated[
+        bool | None,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Serve the console on 127.0.0.1:8700 (or the next free port) until Ctrl-C; "
+            "default: only when stdout is a terminal.",
+        ),
+    ] = None,
+    home: Annotated[
+        Path, typer.Option("--home", help="The demo home, deleted and recreated on each run.")
+    ] = Path(".proctor-demo"),
 ) -> None:
     """Run the end-to-end story: a sales agent's actions, each decided with its reasons."""
     console = Console(width=max(Console().width, 140))
@@ -257,4 +269,4 @@ def demo_command(
     if live:
         from proctor.cli.demo_live import run_live
 
-        run_live(console, policy)
+        run_live(console, policy, home, serve)

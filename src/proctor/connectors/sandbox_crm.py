@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     create_engine,
     delete,
+    event,
     insert,
     select,
     update,
@@ -112,6 +113,11 @@ def _check_fields(obj: str, fields: dict[str, Any]) -> None:
             )
 
 
+def _wal(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA journal_mode=WAL")
+    dbapi_conn.execute("PRAGMA synchronous=FULL")
+
+
 class SandboxCrm:
     """A small CRM in one SQLite file, independent of Proctor's store; implements CrmConnector."""
 
@@ -121,6 +127,8 @@ class SandboxCrm:
         url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
         self.path = str(path)
         self.engine = engine or create_engine(url)
+        if engine is None and url != "sqlite://":
+            event.listen(self.engine, "connect", _wal)  # durable (synchronous=FULL), one fsync a commit
         try:
             metadata.create_all(self.engine)
         except SQLAlchemyError as exc:

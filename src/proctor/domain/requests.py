@@ -94,6 +94,12 @@ class Facts(_Model):
     usage: dict[str, float] = Field(default_factory=dict)
 
 
+# Shared defaults for an absent target or versions: both are frozen and hold no containers, so one
+# instance serves every request (building a fresh one cost more than validating the rest of it).
+_NO_TARGET = Target()
+_NO_VERSIONS = Versions()
+
+
 class ActionRequest(_Model):
     """One action an agent asks to perform (SPEC §3)."""
 
@@ -103,10 +109,10 @@ class ActionRequest(_Model):
     on_behalf_of: str | None = None
     intent: str | None = None
     plan: list[str] = Field(default_factory=list)
-    target: Target = Field(default_factory=Target)
+    target: Target = Field(default_factory=lambda: _NO_TARGET)
     params: dict[str, Any] = Field(default_factory=dict)
     evidence: Evidence | None = None
-    versions: Versions = Field(default_factory=Versions)
+    versions: Versions = Field(default_factory=lambda: _NO_VERSIONS)
     idempotency_key: str | None = None
     batch: Batch | None = None
     facts: Facts = Field(default_factory=Facts)

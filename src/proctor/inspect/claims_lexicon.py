@@ -25,7 +25,59 @@ __all__ = [
     "TECHNOLOGIES",
     "TOKENS_DIGIT_FIRST",
     "TOKENS_OTHER_FIRST",
+    "fold_case",
 ]
+
+# What ``(?i:x)`` matches besides x and X, for the ASCII letters where Unicode adds a character.
+_CASE_EXTRA = {"i": "\u0130\u0131", "s": "\u017f", "k": "\u212a"}
+
+
+def fold_case(pattern: str) -> str:
+    """Rewrite each ``(?i:…)`` group that holds no character class with explicit case classes.
+
+    ``(?i:dollars)`` becomes ``(?:[dD][oO]…)``: the same matches (including the three non-ASCII
+    letters Unicode case-folds onto ``i``, ``s`` and ``k``), but each alternative of a group then
+    starts with a character class, which CPython's regex engine rejects without entering it.
+    """
+    out: list[str] = []
+    i = 0
+    while (j := pattern.find("(?i:", i)) != -1:
+        out.append(pattern[i:j])
+        depth, k = 0, j
+        while True:  # the group's closing parenthesis
+            ch = pattern[k]
+            if ch == "\\":
+                k += 2
+                continue
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        body = pattern[j + 4 : k]
+        if "[" in body:
+            out.append(pattern[j : k + 1])
+        else:
+            parts: list[str] = []
+            m = 0
+            while m < len(body):
+                ch = body[m]
+                if ch == "\\":
+                    parts.append(body[m : m + 2])
+                    m += 2
+                    continue
+                low = ch.lower()
+                parts.append(
+                    f"[{low}{ch.upper()}{_CASE_EXTRA.get(low, '')}]" if ch.isascii() and ch.isalpha() else ch
+                )
+                m += 1
+            out.append("(?:" + "".join(parts) + ")")
+        i = k + 1
+    out.append(pattern[i:])
+    return "".join(out)
+
 
 _TECH_NAMES = (
     "Salesforce|Sales Cloud|Service Cloud|HubSpot|Hubspot|Snowflake|AWS|Amazon Web Services|Azure|GCP|"
@@ -175,7 +227,10 @@ _MON_REST = (
     r"(?<=[JFMASOND])(?:(?<=J)(?:an(?:uary)?|une?|uly?)|(?<=F)eb(?:ruary)?|(?<=M)(?:ar(?:ch)?|ay)|(?<=A)(?:pr(?:il)?"
     r"|ug(?:ust)?)|(?<=S)ep(?:t(?:ember)?)?|(?<=O)ct(?:ober)?|(?<=N)ov(?:ember)?|(?<=D)ec(?:ember)?)\.?"
 )
-_NUM_REST = r"(?:[0-9]{0,2}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?"
+# Atomic: what follows a number in every token below starts with a space, a sign or a letter, never
+# with a digit, a comma or a dot, so a shorter number could never let the token match; the
+# atomic group only saves the regex engine from trying.
+_NUM_REST = r"(?>(?:[0-9]{0,2}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?)"
 _NUM = r"[0-9]" + _NUM_REST
 _MULT = r"(?:(?i:k|mm|m|bn|b)\b|\s?(?i:thousand|million|billion|trillion)\b)"
 _ORD = r"(?:st|nd|rd|th)?"
@@ -183,12 +238,21 @@ _ORD = r"(?:st|nd|rd|th)?"
 # capitals, currency signs), so CPython's matcher skips all other characters in C; each alternative
 # is written without its first character, which a lookbehind checks. Alternatives that can start
 # with the same character keep their order. Each ends with an empty group naming its kind.
-# Left-context rules are checked in Python (``_glued``).
+# Left-context rules are checked in Python (``_glued``). The first four start with a lookahead on
+# the characters such a token needs after its digits (a letter of "am", "minutes", a multiplier or
+# a currency, '%'): a necessary condition, cheap to reject, so a plain number skips them quickly.
+_MONEY_NEXT = "kmbtduegpKMBTDUEGP\u212a"
 TOKENS_DIGIT_FIRST = (
-    (r"[0-9]?(?::[0-9]{2})?\s?(?i:am|pm|a\.m\.|p\.m\.)(?!\w)", "skip"),
-    (rf"{_NUM_REST}\s?-?\s?(?i:minutes?|mins?|hours?|hrs?|seconds?|secs?)\b", "skip"),
-    (rf"{_NUM_REST}{_MULT}?\s?(?i:dollars|usd|euros?|eur|gbp|pounds)\b", "money"),
-    (rf"{_NUM_REST}\s?(?:%|(?i:percent|per\s+cent|pct)\b)", "percent"),
+    (r"(?=[0-9:]*\s?[aApP])[0-9]?(?::[0-9]{2})?\s?(?i:am|pm|a\.m\.|p\.m\.)(?!\w)", "skip"),
+    (
+        rf"(?=[0-9,.]*\s?-?\s?[mMhHsS\u017f]){_NUM_REST}\s?-?\s?(?i:minutes?|mins?|hours?|hrs?|seconds?|secs?)\b",
+        "skip",
+    ),
+    (
+        rf"(?=[0-9,.]*\s?[{_MONEY_NEXT}]){_NUM_REST}{_MULT}?\s?(?i:dollars|usd|euros?|eur|gbp|pounds)\b",
+        "money",
+    ),
+    (rf"(?=[0-9,.]*\s?[%pP]){_NUM_REST}\s?(?:%|(?i:percent|per\s+cent|pct)\b)", "percent"),
     (r"[0-9]{3}-[0-9]{2}-[0-9]{2}\b|[0-9]{3}-[0-9]{2}(?![0-9])", "date"),
     (r"[0-9]?/[0-9]{1,2}/[0-9]{2,4}\b|[0-9]?/[0-9]{4}\b", "date"),
     (r"[0-9]*[:/][0-9]+(?![/0-9:])", "skip"),
@@ -206,7 +270,7 @@ TOKENS_OTHER_FIRST = (
         r"(?<=[QHF])(?:(?<=[QH])[1-4]\s?(?:FY)?['’]?[0-9]{2,4}\b|(?<=[QH])[1-4]\b|(?<=F)Y\s?['’]?[0-9]{2,4}\b)",
         "date",
     ),
-    (r"(?<=[A-Z])[A-Za-z]+[- ][0-9]{1,5}\b", "model"),
+    (r"(?<=[A-Z])[A-Za-z]++[- ][0-9]{1,5}\b", "model"),  # possessive: "[- ]" never matches a letter
     (r"(?<=[A-Z])(?:[\w&'’-]*\w)?(?:\s+(?:(?:of|de|&)\s+)?[A-Z](?:[\w&'’-]*\w)?)*", "cap"),
 )
 

@@ -29,7 +29,7 @@ __all__ = ["THRESHOLD", "Finding", "ScanResult", "neutralise", "scan"]
 THRESHOLD = 0.5
 """Score at or above which the verdict is "injection"."""
 
-MODEL_CUT = 0.775
+MODEL_CUT = 0.75
 """Learned-scorer probability that maps to THRESHOLD (the lowest cut with tune-split FPR <= 2%)."""
 
 MODEL_FINDING_AT = 0.5

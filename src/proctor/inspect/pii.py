@@ -13,6 +13,9 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from proctor.inspect.text_shape import anchored, find_all, within
+from proctor.inspect.text_shape import shape as shape_of
+
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -108,9 +111,19 @@ def _card_grouping_ok(raw: str) -> bool:
     return all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
 
 
-def _cards(text: str) -> list[PiiFinding]:
+# In the shape: a run of at least 13 digits, each after at most one space or hyphen. A card number
+# (``_CARD_RE``) can only start and end inside such a run.
+_CARD_SPAN_RE = re.compile(rb"0(?:[ \-]?0){12,}")
+
+
+def _cards(text: str, shape: bytes | None = None) -> list[PiiFinding]:
     out = []
-    for m in _CARD_RE.finditer(text):
+    found = (
+        _CARD_RE.finditer(text)
+        if shape is None
+        else within(_CARD_RE, text, (m.span() for m in _CARD_SPAN_RE.finditer(shape)))
+    )
+    for m in found:
         if _glued(text, m.start(), "+-/.,"):
             continue
         raw = m.group(0)
@@ -144,15 +157,32 @@ def _ssn_ok(digits: str) -> bool:
 _SSN_VOID = {"078051120", "219099999"}  # published on a wallet insert / in an SSA ad: never valid
 
 
-def _ssns(text: str, low: str) -> list[PiiFinding]:
+def _labelled_ssns(text: str, low: str) -> Iterable[re.Match[str]]:
+    """``_SSN_LABELLED_RE.finditer(text)``, tried only where "ssn" or "social" starts in an ASCII text."""
+    if not text.isascii():  # non-ASCII letters can case-fold onto the label's letters
+        return _SSN_LABELLED_RE.finditer(text)
+    starts = sorted(i for needle in ("ssn", "social") for i in find_all(low, needle))
+    out: list[re.Match[str]] = []
+    end = 0
+    for i in starts:
+        if i >= end:
+            m = _SSN_LABELLED_RE.match(text, i)
+            if m is not None:
+                out.append(m)
+                end = m.end()
+    return out
+
+
+def _ssns(text: str, low: str, shape: bytes | None = None) -> list[PiiFinding]:
+    found = _SSN_RE.finditer(text) if shape is None else anchored(_SSN_RE, text, shape, (b"000-00-0000",))
     out = [
         PiiFinding("us_ssn", m.start(), m.end(), m.group(0))
-        for m in _SSN_RE.finditer(text)
+        for m in found
         if not _glued(text, m.start(), "-/.") and _ssn_ok(m.group(0).replace("-", ""))
     ]
     if "ssn" not in low and "social security" not in low:
         return out
-    for m in _SSN_LABELLED_RE.finditer(text):
+    for m in _labelled_ssns(text, low):
         start = m.start("lab")
         if all(f.start != start for f in out):
             out.append(PiiFinding("us_ssn", start, m.end(), text[start : m.end()]))
@@ -166,6 +196,7 @@ _DNI_RE = re.compile(r"\d{7,8}-? ?[A-Z](?![\w-])|[XYZ]-?\d{7}-? ?[A-Z](?![\w-])"
 _SIN_RE = re.compile(r"[1-79]\d{2}(?P<sep>[ -])\d{3}(?P=sep)\d{3}(?![\w\-/]|\.\d)")
 _NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+_DNI_STARTS = (b"0000000", b"A0000000", b"A-0000000")
 
 
 def _dni_ok(raw: str) -> bool:
@@ -181,19 +212,18 @@ def _dni_ok(raw: str) -> bool:
 
 
 def _national_ids(
-    text: str, ninos: Iterable[re.Match[str]], dni: bool, sins: Iterable[re.Match[str]]
+    text: str, ninos: Iterable[re.Match[str]], dnis: Iterable[re.Match[str]], sins: Iterable[re.Match[str]]
 ) -> list[PiiFinding]:
     out = [
         PiiFinding("national_id", m.start(), m.end(), m.group(0), "uk_nino")
         for m in ninos
         if m.group(0)[:2] not in _NINO_BAD_PREFIX and not _glued(text, m.start(), "-")
     ]
-    if dni:
-        out += [
-            PiiFinding("national_id", m.start(), m.end(), m.group(0), "es_dni")
-            for m in _DNI_RE.finditer(text)
-            if _dni_ok(m.group(0)) and not _glued(text, m.start(), "-")
-        ]
+    out += [
+        PiiFinding("national_id", m.start(), m.end(), m.group(0), "es_dni")
+        for m in dnis
+        if _dni_ok(m.group(0)) and not _glued(text, m.start(), "-")
+    ]
     out += [
         PiiFinding("national_id", m.start(), m.end(), m.group(0), "ca_sin")
         for m in sins
@@ -302,16 +332,10 @@ def _emails(text: str, allowed: Collection[str]) -> list[PiiFinding]:
 
 
 # --- cheap gates ---------------------------------------------------------------------------
-# Every scanner needs a tell-tale run of digits (or capitals then digits). A "shape" of the text,
-# with each ASCII digit as '0' and each capital as 'A', is searched for those runs with bytes
-# ``in`` (memchr-fast) before any scanner regex runs on the text. Characters beyond Latin-1 become
-# '?', so offsets are kept; a text with a non-ASCII decimal digit (which ``\d`` matches) skips
-# the gates and runs every scanner.
-
-_SHAPE = bytes(
-    ord("0") if chr(i).isdigit() and i < 128 else ord("A") if "A" <= chr(i) <= "Z" else i for i in range(256)
-)
-_ASCII = bytes(range(128))
+# Every scanner needs a tell-tale run of digits (or capitals then digits) in the text's shape
+# (``text_shape``: ASCII digits as '0', capitals as 'A'), tested with bytes ``in`` before any
+# scanner regex runs; a text with a non-ASCII decimal digit has no shape and runs every scanner.
+# Runs of a card number in the shape; without one, no card is looked for.
 _CARD_RUNS = (
     b"0000000000000",
     b"0000 0000 0000 0",
@@ -319,67 +343,42 @@ _CARD_RUNS = (
     b"0000 000000 0000",
     b"0000-000000-0000",
 )
-_ANY_DIGIT_RE = re.compile(r"\d")
 
 
-def _shape(text: str) -> bytes | None:
-    """The text's shape, or None when it has a decimal digit outside ASCII."""
-    if not text.isascii():
-        rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)
-        if _ANY_DIGIT_RE.search(rest.decode("utf-8", "surrogatepass")):
-            return None
-    return text.encode("latin-1", "replace").translate(_SHAPE)
+def find_pii(text: str, *, allowed_emails: Collection[str] = (), low: str | None = None) -> list[PiiFinding]:
+    """Return validated PII findings in ``text``, in text order, without overlapping spans.
 
-
-def _anchored(
-    regex: re.Pattern[str], text: str, shape: bytes, needles: tuple[bytes, ...]
-) -> list[re.Match[str]]:
-    """``regex.finditer(text)`` for a regex whose matches start where one of ``needles`` is in the shape."""
-    starts: set[int] = set()
-    for needle in needles:
-        i = shape.find(needle)
-        while i != -1:
-            starts.add(i)
-            i = shape.find(needle, i + 1)
-    out: list[re.Match[str]] = []
-    end = 0
-    for i in sorted(starts):
-        if i >= end:
-            m = regex.match(text, i)
-            if m is not None:
-                out.append(m)
-                end = m.end()
-    return out
-
-
-def find_pii(text: str, *, allowed_emails: Collection[str] = ()) -> list[PiiFinding]:
-    """Return validated PII findings in ``text``, in text order, without overlapping spans."""
+    ``low`` is ``text.lower()`` when the caller has it already.
+    """
     if not text:
         return []
     candidates: list[PiiFinding] = []
-    shape = _shape(text)
+    shape = shape_of(text)
     if shape is None:
-        low = text.lower()
+        low = text.lower() if low is None else low
         candidates += _ibans(text, _IBAN_RE.finditer(text))
         candidates += _cards(text)
         candidates += _ssns(text, low)
-        candidates += _national_ids(text, _NINO_RE.finditer(text), True, _SIN_RE.finditer(text))
+        candidates += _national_ids(
+            text, _NINO_RE.finditer(text), _DNI_RE.finditer(text), _SIN_RE.finditer(text)
+        )
         candidates += _dobs(text, low)
     elif b"0" in shape:
-        low = text.lower()
+        low = text.lower() if low is None else low
         if b"AA00" in shape:
-            candidates += _ibans(text, _anchored(_IBAN_RE, text, shape, (b"AA00",)))
+            candidates += _ibans(text, anchored(_IBAN_RE, text, shape, (b"AA00",)))
         if any(run in shape for run in _CARD_RUNS):
-            candidates += _cards(text)
+            candidates += _cards(text, shape)
         if b"000-00-0000" in shape or "ssn" in low or "social security" in low:
-            candidates += _ssns(text, low)
+            candidates += _ssns(text, low, shape)
         ninos = (
-            _anchored(_NINO_RE, text, shape, (b"AA00", b"AA 00"))
+            anchored(_NINO_RE, text, shape, (b"AA00", b"AA 00"))
             if b"A00" in shape or b"A 00" in shape
             else []
         )
-        dni = b"0000000" in shape
-        sin = _anchored(_SIN_RE, text, shape, (b"000 000 000", b"000-000-000")) if b"000" in shape else []
+        # A DNI starts at 7 digits, or at X, Y or Z (a capital) before them.
+        dni = anchored(_DNI_RE, text, shape, _DNI_STARTS) if b"0000000" in shape else []
+        sin = anchored(_SIN_RE, text, shape, (b"000 000 000", b"000-000-000")) if b"000" in shape else []
         if ninos or dni or sin:
             candidates += _national_ids(text, ninos, dni, sin)
         candidates += _dobs(text, low)

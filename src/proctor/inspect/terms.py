@@ -85,11 +85,15 @@ class TermMatcher:
         """The canonical terms, deduplicated case-insensitively, in policy order."""
         return self._terms
 
-    def find(self, text: str) -> list[str]:
-        """Return the canonical terms found in ``text``, deduplicated, in policy order."""
+    def find(self, text: str, *, low: str | None = None) -> list[str]:
+        """Return the canonical terms found in ``text``, deduplicated, in policy order.
+
+        ``low`` is ``text.lower()`` when the caller has it already.
+        """
         if self._regex is None or not text:
             return []
-        low = text.lower()
+        if low is None:
+            low = text.lower()
         if self._anchors is not None and not any(a in low for a in self._anchors):
             return []
         hits: set[int] = set()
@@ -106,44 +110,94 @@ class TermMatcher:
         return f"TermMatcher({list(self._terms)!r})"
 
 
-def _trie(words: Iterable[str]) -> str:
-    """Regex source matching any of ``words`` as a prefix, stopping at the shortest (a trie)."""
+_Compiled = tuple[str, str, re.Pattern[str], "re.Pattern[str] | None"]
+
+
+def _rest_after_stem(stem: str, regex: str) -> str | None:
+    """``regex`` minus its leading literal ``stem``, or None when the regex does not plainly start so.
+
+    Plainly: the stem is letters and digits, the regex starts with it, the stem's last character
+    is not quantified, and the regex has no top-level alternation, no capturing group (it is joined
+    with the others in one regex), no back-reference and no comment.
+    """
+    if not stem.isalnum() or not stem.isascii() or not regex.startswith(stem):
+        return None
+    if regex[len(stem) : len(stem) + 1] in ("?", "*", "+", "{"):
+        return None
+    depth, i, n = 0, 0, len(regex)
+    while i < n:
+        ch = regex[i]
+        if ch == "\\":
+            if regex[i + 1 : i + 2].isdigit():
+                return None
+            i += 2
+        elif ch == "[":  # a character class: skip to its end ('[]…]' and '[^]…]' hold a literal ']')
+            i += 2 if regex[i + 1 : i + 2] == "^" else 1
+            i += 1  # the first character of a class is literal, even ']'
+            while i < n and regex[i] != "]":
+                i += 2 if regex[i] == "\\" else 1
+            i += 1
+        else:
+            if ch == "(":
+                if regex[i + 1 : i + 2] != "?" or regex[i + 2 : i + 3] in ("P", "#"):
+                    return None
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            elif ch == "|" and depth == 0:
+                return None
+            i += 1
+    return regex[len(stem) :]
+
+
+def _verifier(entries: Iterable[tuple[str, str]]) -> str:
+    """Regex source matching where one of the (stem, regex) entries may match: a trie of the stems
+    whose leaves are the rest of each regex (or nothing, where the rest cannot be split off)."""
     tree: dict[str, Any] = {}
-    for word in words:
+    for stem, regex in entries:
         node = tree
-        for ch in word:
+        for ch in stem:
             node = node.setdefault(ch, {})
-        node[""] = {}
+        node.setdefault("", []).append(_rest_after_stem(stem, regex))
 
     def emit(node: dict[str, Any]) -> str:
-        if "" in node:
-            return ""
-        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items())]
+        alts: list[str] = []
+        rests = node.get("")
+        if rests is not None:
+            if any(r is None for r in rests):
+                return ""  # this stem always passes the gate; its regex is tried in Python
+            alts.append("(?:" + "|".join(sorted(set(rests))) + ")")
+        alts += [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
-    return emit(tree)
-
-
-_Compiled = tuple[str, str, re.Pattern[str], "re.Pattern[str] | None"]
+    # The first character is consumed, the rest only looked at: each alternative then starts with a
+    # literal, which the regex engine rejects without entering it, and a gate match never covers a
+    # place where another could start (a stem's first character is a word character).
+    return "|".join(re.escape(ch) + f"(?={emit(child)})" for ch, child in sorted(tree.items()))
 
 
 class StemPatterns:
     """Tagged regexes that each begin with a literal, lower-case stem, matched only where a stem occurs.
 
-    One pass of a gate regex finds the places where some stem starts (at a word start, or anywhere
-    for a stem that starts with a non-word character such as ``$``); its first item is a character
-    class, so CPython's matcher skips the other characters in C. Only there are the stems' regexes
-    tried. ``before`` optionally requires a regex to match the text just before the stem (searched in
-    a short window, anchored at its end).
+    One pass of a gate regex finds the word starts where some pattern may match: its lookahead is a
+    trie of the stems that goes on, at each stem's end, with the rest of the stem's regexes, so the
+    gate stops only where a regex matches (``before`` aside). Its first item is a character class,
+    so CPython's matcher skips the other characters in C. Stems that start with a non-word character
+    such as ``$`` are found with ``str.find``. Only there are the regexes tried from Python.
+    ``before`` optionally requires a regex to match the text just before the stem (searched in a
+    short window, anchored at its end).
     """
 
     __slots__ = ("_gate", "_head", "_nonword", "_patterns", "_word")
 
     def __init__(self, patterns: Iterable[tuple[str, str, str] | tuple[str, str, str, str]]) -> None:
         compiled: list[_Compiled] = []
+        sources: list[tuple[str, str]] = []
         for tag, stem, regex, *before in patterns:
             pre = re.compile(f"(?:{before[0]})$") if before else None
             compiled.append((tag, stem, re.compile(regex), pre))
+            if _word_char(stem[0]):
+                sources.append((stem, regex))
         self._patterns = tuple(compiled)
         # Word stems by their first two characters (one for a one-character stem); others by the first.
         self._word: dict[str, list[_Compiled]] = {}
@@ -154,14 +208,9 @@ class StemPatterns:
                 self._word.setdefault(stem[:2], []).append(entry)
             else:
                 self._nonword.setdefault(stem[0], []).append(entry)
-        words = [stem for _, stem, _, _ in compiled if _word_char(stem[0])]
-        firsts = "".join(sorted({stem[0] for _, stem, _, _ in compiled if not _word_char(stem[0])}))
-        alts = [f"(?<=[{re.escape(firsts)}])"] if firsts else []
-        if words:
-            alts.append(f"(?={_trie(words)})")
-        self._head = re.compile(_trie(words)) if words else None
-        body = "|".join(alts) if alts else "(?!)"
-        self._gate = re.compile(f"[^a-z0-9_](?:{body})")
+        verify = _verifier(sources) if sources else None
+        self._head = re.compile(f"(?:{verify})") if verify is not None else None
+        self._gate = re.compile(f"[^a-z0-9_](?:{verify})") if verify is not None else None
 
     def _try(self, low: str, pos: int, entries: list[_Compiled], hits: list[tuple[int, int, str]]) -> None:
         for tag, stem, regex, pre in entries:
@@ -184,16 +233,17 @@ class StemPatterns:
         hits: list[tuple[int, int, str]] = []
         if not low:
             return hits
-        if self._head is not None and self._head.match(low):
-            self._at_word(low, 0, hits)
-        nonword = self._nonword
-        for m in self._gate.finditer(low):
-            q = m.start()
-            ch = low[q]
-            entries = nonword.get(ch)
-            if entries is not None:
+        for ch, entries in self._nonword.items():
+            q = low.find(ch)
+            while q != -1:
                 self._try(low, q, entries, hits)
-            if not _word_char(ch) and q + 1 < len(low):
-                self._at_word(low, q + 1, hits)
+                q = low.find(ch, q + 1)
+        if self._gate is not None:
+            if self._head is not None and self._head.match(low):
+                self._at_word(low, 0, hits)
+            for m in self._gate.finditer(low):
+                q = m.start()
+                if not _word_char(low[q]):
+                    self._at_word(low, q + 1, hits)
         hits.sort()
         return hits

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from proctor.inspect.terms import StemPatterns
 
-__all__ = ["TOPICS", "TopicFinding", "find_sensitive_topics"]
+__all__ = ["PATTERNS", "TOPICS", "TopicFinding", "find_sensitive_topics", "topics_in"]
 
 TOPICS: tuple[str, ...] = ("pricing", "discount", "legal", "security_compliance")
 
@@ -46,7 +46,7 @@ _AMOUNT_BEFORE = r"\d[\d,.]*\s?(?:k|m|million|billion|thousand)?\s?"
 _TAIL_MONEY = r"\s?\d[\d,]*(?:\.\d+)?"
 
 # (topic, literal stem, regex matched at the stem on lower-cased text[, regex required just before]).
-_PATTERNS: tuple[tuple[str, ...], ...] = (
+PATTERNS: tuple[tuple[str, ...], ...] = (
     ("pricing", "pric", r"pric(?:e|es|ed|ing)\b"),
     ("pricing", "quot", r"quot(?:es|ed|ation)\b(?!\s+(?:from|by)\b)"),
     ("pricing", "quote", r"quote\b", r"\b(?:a|the|our|your|this|that|formal|updated|revised|final|price)\s+"),
@@ -139,7 +139,7 @@ _PATTERNS: tuple[tuple[str, ...], ...] = (
     ("security_compliance", "pen test", r"pen\s+test\w*"),
     ("security_compliance", "zero", r"zero[- ]trust\b"),
 )
-_SCANNER = StemPatterns(_PATTERNS)  # type: ignore[arg-type]
+_SCANNER = StemPatterns(PATTERNS)  # type: ignore[arg-type]
 
 # Words that make a money amount a claim about the prospect rather than a price.
 _NOT_A_PRICE = re.compile(
@@ -154,9 +154,14 @@ def find_sensitive_topics(text: str) -> list[TopicFinding]:
     if not text:
         return []
     low = text.lower()
+    return topics_in(text, low, _SCANNER.scan(low))
+
+
+def topics_in(text: str, low: str, hits: list[tuple[int, int, str]]) -> list[TopicFinding]:
+    """The findings of ``find_sensitive_topics`` from the (start, end, topic) stem hits on ``low``."""
     same = len(low) == len(text)
     found: dict[str, str] = {}
-    for start, end, topic in _SCANNER.scan(low):
+    for start, end, topic in hits:
         if topic in found:
             continue
         if topic == "pricing" and low[start] in "$€£":

@@ -92,6 +92,8 @@ class CompiledPolicy:
     _limit_cache: dict[str, tuple[Limit, ...]] = field(default_factory=dict)
     _budget_cache: dict[str, tuple[CompiledBudget, ...]] = field(default_factory=dict)
     _evidence_cache: dict[str, bool] = field(default_factory=dict)
+    # What the engine needs about one action name, built on first use (policy.evaluate.ActionPlan).
+    plans: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

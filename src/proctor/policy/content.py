@@ -7,9 +7,10 @@ from typing import Any
 
 from proctor.domain.decisions import Effect
 from proctor.domain.requests import ActionRequest
-from proctor.inspect.claims import extract_claims, match_claims, unsupported
-from proctor.inspect.pii import PiiFinding, find_pii
-from proctor.inspect.topics import TopicFinding, find_sensitive_topics
+from proctor.inspect.claims import match_claims, unsupported
+from proctor.inspect.pii import PiiFinding
+from proctor.inspect.text_scan import TextScan
+from proctor.inspect.topics import TopicFinding
 from proctor.policy.compile import CompiledPolicy
 from proctor.policy.derived import Derived, outbound_text
 from proctor.policy.verdict import Verdict
@@ -41,7 +42,8 @@ def check_content(
 ) -> ContentFindings:
     """Run the outbound checks; with enforce=False (drafts) they are reported without changing the effect."""
     subject, body = outbound_text(request.params)
-    text = f"{subject}\n{body}" if subject else body
+    scan = TextScan(subject, body)  # what the checks share: the lower-cased text, one stem scan
+    text = scan.text
     content = policy.document.content
 
     def apply(effect: Effect, reason: str) -> None:
@@ -49,17 +51,17 @@ def check_content(
             verdict.add(effect, reason)
 
     if text:
-        blocked = policy.blocked_terms.find(text)
+        blocked = scan.terms(policy.blocked_terms)
         verdict.check(
             "blocked_terms", not blocked, f"found: {', '.join(blocked)}" if blocked else "none found"
         )
         if blocked:
             apply(content.blocked_terms, f"content contains blocked terms: {', '.join(blocked)}")
-        rivals = policy.competitors.find(text)
+        rivals = scan.terms(policy.competitors)
         verdict.check("competitors", not rivals, f"found: {', '.join(rivals)}" if rivals else "none found")
         if rivals:
             apply(content.competitors, f"content names competitors: {', '.join(rivals)}")
-    pii = tuple(find_pii(text, allowed_emails=(derived.sender, *derived.recipients))) if text else ()
+    pii = tuple(scan.pii((derived.sender, *derived.recipients))) if text else ()
     if text:
         kinds = sorted({f.kind for f in pii})
         verdict.check("pii", not pii, f"found: {', '.join(kinds)}" if pii else "none found")
@@ -71,8 +73,8 @@ def check_content(
         apply(content.restricted_industries, f"target account is in a restricted industry: {industry}")
     _check_protected(policy, request.params, verdict, enforce=enforce)
     if policy.evidence_required(request.action) and body:
-        _check_evidence(policy, request, derived, body, verdict, enforce=enforce)
-    topics = tuple(find_sensitive_topics(text)) if text else ()
+        _check_evidence(policy, request, derived, scan, verdict, enforce=enforce)
+    topics = tuple(scan.topics()) if text else ()
     return ContentFindings(pii=pii, topics=topics)
 
 
@@ -98,7 +100,7 @@ def _check_evidence(
     policy: CompiledPolicy,
     request: ActionRequest,
     derived: Derived,
-    body: str,
+    scan: TextScan,
     verdict: Verdict,
     *,
     enforce: bool,
@@ -110,7 +112,7 @@ def _check_evidence(
     if derived.sender_domain:
         ignore.append(derived.sender_domain.split(".", 1)[0].capitalize())
     results = match_claims(
-        extract_claims(body), facts, min_confidence=policy.document.evidence.min_confidence, ignore=ignore
+        scan.claims(), facts, min_confidence=policy.document.evidence.min_confidence, ignore=ignore
     )
     missing = unsupported(results)
     total = len(results)

@@ -55,38 +55,45 @@ class Derived:
         }
 
 
+_CATEGORY_VALUE = {c: c.value for c in Category}
+# Requests of these categories carry no addresses and no written fields: one shared value each.
+_NOTHING_DERIVED = {c: Derived(c.value, "", "", (), (), ()) for c in Category}
+
+
 def derive(spec: ActionSpec, params: dict[str, Any]) -> Derived:
     """Compute the derived values of one request."""
-    sender = ""
-    recipients: list[str] = []
-    domains: list[str] = []
-    if spec.category is Category.SEND or spec.category is Category.DRAFT:  # only these have addresses
-        raw_from = params.get("from")
-        sender = _bare(raw_from) if isinstance(raw_from, str) else ""
-        for key in ("to", "cc", "bcc"):
-            value = params.get(key)
-            if value is not None:
-                recipients.extend(_bare(a) for a in _addresses(value))
-    for address in recipients:
-        d = domain_of(address)
-        if d and d not in domains:
-            domains.append(d)
-    fields: tuple[str, ...] = ()
-    if spec.category is Category.CRM_WRITE:
+    category = spec.category
+    if category is Category.CRM_WRITE:
         raw = params.get("fields")
+        fields: tuple[str, ...] = ()
         if isinstance(raw, dict):
             fields = tuple(sorted(map(str, raw)))
         elif spec.name == "routing.assign":
             fields = ("owner_id",)
         elif spec.name == "crm.stage_change":
             fields = ("stage",)
+        return Derived(_CATEGORY_VALUE[category], "", "", (), (), fields)
+    if category is not Category.SEND and category is not Category.DRAFT:  # only these have addresses
+        return _NOTHING_DERIVED[category]
+    raw_from = params.get("from")
+    sender = _bare(raw_from) if isinstance(raw_from, str) else ""
+    recipients: list[str] = []
+    for key in ("to", "cc", "bcc"):
+        value = params.get(key)
+        if value is not None:
+            recipients.extend(_bare(a) for a in _addresses(value))
+    domains: list[str] = []
+    for address in recipients:
+        d = address.rsplit("@", 1)[1] if "@" in address else ""  # already bare and lower-cased
+        if d and d not in domains:
+            domains.append(d)
     return Derived(
-        category=spec.category.value,
+        category=_CATEGORY_VALUE[category],
         sender=sender,
-        sender_domain=domain_of(sender) if sender else "",
+        sender_domain=sender.rsplit("@", 1)[1] if "@" in sender else "",
         recipients=tuple(recipients),
         recipient_domains=tuple(domains),
-        field_names=fields,
+        field_names=(),
     )
 
 

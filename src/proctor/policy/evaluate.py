@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
@@ -14,9 +15,10 @@ from proctor.domain.decisions import Decision, Effect
 from proctor.domain.errors import RequestError
 from proctor.domain.requests import ActionRequest
 from proctor.policy.cel import CompiledExpression, compile_expression
-from proctor.policy.compile import CompiledActionRule, CompiledPolicy
-from proctor.policy.content import NO_FINDINGS, check_content
+from proctor.policy.compile import CompiledActionRule, CompiledBudget, CompiledPolicy
+from proctor.policy.content import check_content
 from proctor.policy.derived import Derived, derive
+from proctor.policy.model import Limit
 from proctor.policy.risk import score_risk
 from proctor.policy.verdict import Verdict, denial
 
@@ -63,13 +65,17 @@ def _field_path(err: Mapping[str, Any]) -> str:
     return ".".join(str(p) for p in err["loc"]) or "request"
 
 
+_validate_request = ActionRequest.__pydantic_validator__.validate_python
+
+
 def _as_request(request: ActionRequest | Mapping[str, Any]) -> ActionRequest:
-    if isinstance(request, ActionRequest):
-        return request
-    if not isinstance(request, Mapping):
-        raise RequestError("the request must be a JSON object", field="request")
+    if type(request) is not dict:  # a plain dict (the common case) skips the ABC checks
+        if isinstance(request, ActionRequest):
+            return request
+        if not isinstance(request, Mapping):
+            raise RequestError("the request must be a JSON object", field="request")
     try:
-        return ActionRequest.model_validate(request)
+        return _validate_request(request)  # type: ignore[no-any-return]
     except ValidationError as exc:
         err = exc.errors()[0]
         raise RequestError(err["msg"], field=_field_path(err)) from None
@@ -78,6 +84,53 @@ def _as_request(request: ActionRequest | Mapping[str, Any]) -> ActionRequest:
 @lru_cache(maxsize=512)
 def _constraint(source: str) -> CompiledExpression:
     return compile_expression(source)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    """What a decision on one action name needs from the policy, looked up once per policy."""
+
+    spec: ActionSpec
+    ceiling: Effect
+    ceiling_reason: str
+    rule: CompiledActionRule | None
+    limits: tuple[Limit, ...]
+    budgets: tuple[CompiledBudget, ...]
+    taintable: bool
+    content: bool  # send, draft and export actions run the content checks
+    enforce: bool  # drafts report the checks without changing the effect
+    send: bool  # sends are scored for risk
+    allowed_reason: str
+    rule_effect: Effect | None  # the rule's own effect when it is not allow, with its reason
+    rule_reason: str
+    rule_approvals: int
+    obligations: tuple[str, ...]
+
+
+def _plan(policy: CompiledPolicy, action: str, spec: ActionSpec) -> ActionPlan:
+    top, top_reason = _ceiling_reason(policy.maturity, spec)
+    rule = policy.rule_for(action)
+    category = spec.category
+    where = f"actions.{rule.pattern}" if rule else "policy"
+    plan = ActionPlan(
+        spec=spec,
+        ceiling=top,
+        ceiling_reason=top_reason,
+        rule=rule,
+        limits=policy.limits_for(action),
+        budgets=policy.budgets_for(action),
+        taintable=category in _TAINTABLE,
+        content=category in (Category.SEND, Category.DRAFT, Category.EXPORT),
+        enforce=category is not Category.DRAFT,
+        send=category is Category.SEND,
+        allowed_reason=f"{action} allowed by {where} at maturity {policy.maturity}",
+        rule_effect=None if rule is None or rule.rule.effect is Effect.ALLOW else rule.rule.effect,
+        rule_reason=f"{action} is {rule.rule.effect.value} by {where}" if rule else "",
+        rule_approvals=rule.rule.approvals if rule else 1,
+        obligations=tuple(f"approver_role:{r}" for r in rule.rule.approvers) if rule else (),
+    )
+    policy.plans[action] = plan
+    return plan
 
 
 def decide(
@@ -97,10 +150,14 @@ def decide(
 
 
 def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) -> Decision:
-    spec = catalogue.get(req.action)
+    action = req.action
+    spec = catalogue.get(action)
     if spec is None:
-        return denial(f"unknown action {req.action!r} is not in the catalogue (default deny)", policy.version)
-    catalogue.validate_params(req.action, req.params)
+        return denial(f"unknown action {action!r} is not in the catalogue (default deny)", policy.version)
+    plan = policy.plans.get(action)
+    if plan is None or plan.spec is not spec:  # first use, or another catalogue
+        plan = _plan(policy, action, spec)
+    catalogue.validate_params(action, req.params)
     facts = req.facts
     verdict = Verdict()
     derived = derive(spec, req.params)
@@ -117,36 +174,36 @@ def _decide(policy: CompiledPolicy, req: ActionRequest, catalogue: Catalogue) ->
     if req.on_behalf_of is not None:
         _check_delegation(req, verdict, cel_input)
 
-    level = policy.maturity
-    top, top_reason = _ceiling_reason(level, spec)
-    if top is not Effect.ALLOW:
-        verdict.add(top, top_reason)
+    if plan.ceiling is not Effect.ALLOW:
+        verdict.add(plan.ceiling, plan.ceiling_reason)
 
-    rule = policy.rule_for(req.action)
+    rule = plan.rule
     if rule is None:
-        verdict.deny(f"no policy rule matches {req.action!r} (default deny)")
+        verdict.deny(f"no policy rule matches {action!r} (default deny)")
     else:
-        _apply_rule(rule, req, derived, verdict, cel_input)
+        if plan.rule_effect is not None:
+            verdict.add(plan.rule_effect, plan.rule_reason, plan.rule_approvals)
+            verdict.obligations.extend(plan.obligations)
+        if rule.requires or rule.rules or rule.fields is not None:
+            _apply_rule(rule, req, derived, verdict, cel_input)
 
-    if facts.run_tainted and spec.category in _TAINTABLE:
+    if facts.run_tainted and plan.taintable:
         run = f"run {req.run_id}" if req.run_id else "this run"
         verdict.add(
             Effect.REQUIRE_APPROVAL,
             f"{run} is tainted by a prompt injection in a tool output; "
             f"its {spec.category.value} actions need a human",
         )
-    _check_limits(policy, req, verdict)
+    if plan.limits or plan.budgets:
+        _check_limits(plan, req, verdict)
 
-    if spec.category is Category.SEND or spec.category is Category.DRAFT or spec.category is Category.EXPORT:
-        found = check_content(policy, req, derived, verdict, enforce=spec.category is not Category.DRAFT)
-    else:
-        found = NO_FINDINGS
-    if spec.category is Category.SEND:
-        score_risk(policy, req, derived, found, verdict)
+    if plan.content:
+        found = check_content(policy, req, derived, verdict, enforce=plan.enforce)
+        if plan.send:
+            score_risk(policy, req, derived, found, verdict)
 
     if verdict.rank == 0:
-        where = f"actions.{rule.pattern}" if rule else "policy"
-        verdict.reasons[0].append(f"{req.action} allowed by {where} at maturity {level}")
+        verdict.reasons[0].append(plan.allowed_reason)
     return verdict.decision(policy.version)
 
 
@@ -202,14 +259,8 @@ def _truth(expr: CompiledExpression, activation: dict[str, Any], key: str) -> bo
 def _apply_rule(
     rule: CompiledActionRule, req: ActionRequest, derived: Derived, verdict: Verdict, cel_input: Any
 ) -> None:
-    """The action rule: its effect, its `require`s, its conditional `rules` and its field rules."""
-    spec_rule = rule.rule
+    """The action rule's `require`s, its conditional `rules` and its field rules (its effect: `_decide`)."""
     where = f"actions.{rule.pattern}"
-    if spec_rule.effect is not Effect.ALLOW:
-        verdict.add(
-            spec_rule.effect, f"{req.action} is {spec_rule.effect.value} by {where}", spec_rule.approvals
-        )
-        verdict.obligations.extend(f"approver_role:{r}" for r in spec_rule.approvers)
     for item in rule.requires:
         try:
             ok = _truth(item.expr, cel_input(), item.key)
@@ -272,16 +323,16 @@ def _check_delegation(req: ActionRequest, verdict: Verdict, cel_input: Any) -> N
             verdict.deny(f"{message} (error: {exc})")
 
 
-def _check_limits(policy: CompiledPolicy, req: ActionRequest, verdict: Verdict) -> None:
+def _check_limits(plan: ActionPlan, req: ActionRequest, verdict: Verdict) -> None:
     """Limits deny when usage + 1 > max; budgets when usage + metric > max (usage from facts)."""
     usage = req.facts.usage
-    for limit in policy.limits_for(req.action):
+    for limit in plan.limits:
         used = usage.get(limit.name, 0.0)
         if used + 1 > limit.max:
             verdict.deny(
                 f"limit {limit.name} reached: {used:g} of {limit.max} per {limit.per} in {limit.window}"
             )
-    for item in policy.budgets_for(req.action):
+    for item in plan.budgets:
         value: Any = req.params
         for part in item.path:
             value = value.get(part) if isinstance(value, dict) else None

@@ -7,7 +7,7 @@ from proctor.domain.requests import ActionRequest
 from proctor.policy.compile import CompiledPolicy
 from proctor.policy.content import ContentFindings
 from proctor.policy.derived import Derived
-from proctor.policy.verdict import Verdict
+from proctor.policy.verdict import Verdict, built
 
 
 def fired_triggers(
@@ -45,7 +45,7 @@ def score_risk(
     weights = policy.weights
     fired = fired_triggers(policy, request, derived, found)
     score = sum(weights.get(t, 0) for t in fired)
-    verdict.risk = Risk(score=score, triggers=fired)
+    verdict.risk = built(Risk, {"score": score, "triggers": fired})
     cfg = policy.document.risk
     detail = ", ".join(f"{t} +{weights[t]}" for t in fired if weights.get(t))
     if score >= cfg.two_person_at:

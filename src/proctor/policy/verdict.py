@@ -11,6 +11,7 @@ from proctor.domain.decisions import RANK, Check, Decision, Effect, Risk
 M = TypeVar("M", bound=BaseModel)
 NO_RISK = Risk()
 _EFFECTS = (Effect.ALLOW, Effect.REQUIRE_APPROVAL, Effect.DENY)
+_PASSED: dict[tuple[str, str], Check] = {}
 
 
 def built(cls: type[M], values: dict[str, Any]) -> M:
@@ -55,7 +56,16 @@ class Verdict:
 
     def check(self, name: str, passed: bool, detail: str = "") -> None:
         """Report a check in the decision."""
-        self.checks.append(built(Check, {"name": name, "passed": passed, "detail": detail}))
+        if passed:  # a passed check says the same thing every time: one shared (frozen) instance
+            key = (name, detail)
+            found = _PASSED.get(key)
+            if found is None:
+                found = built(Check, {"name": name, "passed": True, "detail": detail})
+                if len(_PASSED) < 1024:
+                    _PASSED[key] = found
+            self.checks.append(found)
+        else:
+            self.checks.append(built(Check, {"name": name, "passed": passed, "detail": detail}))
 
     @property
     def denied(self) -> bool:

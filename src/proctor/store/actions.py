@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from proctor.domain.errors import NotFoundError
 from proctor.store.tables import actions
@@ -86,3 +86,53 @@ def record_attempt(conn: Connection, ws: str, action_id: str, outcome: dict[str,
         .where(actions.c.workspace_id == ws, actions.c.id == action_id, actions.c.status == "executing")
         .values(outcome=outcome, updated_at=at)
     )
+
+
+def stale_executing(conn: Connection, before: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Actions of any workspace `executing` with nothing recorded since `before` (process maybe gone)."""
+    rows = conn.execute(
+        select(actions)
+        .where(actions.c.status == "executing", actions.c.updated_at <= before)
+        .order_by(actions.c.updated_at)
+        .limit(limit)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def settle_unknown(
+    conn: Connection,
+    ws: str,
+    action_id: str,
+    before: str,
+    outcome: dict[str, Any],
+    at: str,
+    changes: dict[str, Any] | None = None,
+) -> bool:
+    """Mark a still-stale executing action `outcome_unknown` (conditional UPDATE): True for the one winner."""
+    done = conn.execute(
+        update(actions)
+        .where(
+            actions.c.workspace_id == ws,
+            actions.c.id == action_id,
+            actions.c.status == "executing",
+            actions.c.updated_at <= before,
+        )
+        .values(status="outcome_unknown", outcome=outcome, changes=changes, updated_at=at)
+    )
+    return bool(done.rowcount)
+
+
+def policy_versions(conn: Connection, ws: str) -> list[dict[str, Any]]:
+    """Each policy version a workspace's actions were decided under: first/last seen and how many."""
+    query = (
+        select(
+            actions.c.policy_version,
+            func.min(actions.c.created_at).label("first_seen"),
+            func.max(actions.c.created_at).label("last_seen"),
+            func.count().label("decisions"),
+        )
+        .where(actions.c.workspace_id == ws)
+        .group_by(actions.c.policy_version)
+        .order_by(func.max(actions.c.created_at).desc())
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]

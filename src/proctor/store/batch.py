@@ -8,15 +8,16 @@ Every statement is built once at import; only parameters change per batch.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+import orjson
+from sqlalchemy import Connection
 
 from proctor.domain.audit import canonical, index_of
-from proctor.store.tables import actions, audit_events, audit_heads, changes, known_values, usage_counters
+from proctor.store.engine import raw_cursor, sql_for
 
 CounterKey = tuple[str, str, str, int]  # workspace, name, key, window_start
 
@@ -37,63 +38,129 @@ _EVENT_COLUMNS = (
     "prev_hash",
     "hash",
 )
+_ACTION_COLUMNS = (
+    "id",
+    "workspace_id",
+    "agent_id",
+    "key_id",
+    "run_id",
+    "on_behalf_of",
+    "action",
+    "idempotency_key",
+    "request_hash",
+    "request",
+    "status",
+    "decision",
+    "outcome",
+    "changes",
+    "policy_version",
+    "created_at",
+    "updated_at",
+)
+_CHANGE_COLUMNS = (
+    "workspace_id",
+    "action_id",
+    "agent_id",
+    "run_id",
+    "batch_id",
+    "action",
+    "connector",
+    "object",
+    "record_id",
+    "op",
+    "reversible",
+    "change",
+    "provenance",
+    "at",
+    "reverted_at",
+    "reverted_by",
+)
+_JSON_ACTION = frozenset({"request", "decision", "outcome", "changes"})
+_JSON_CHANGE = frozenset({"change", "provenance"})
+_INDEX_KEYS = tuple(index_of({}))
 COPY_MIN = 200  # PostgreSQL: COPY event batches at least this large, executemany below
+_SLOT = 'workspace_id, name, "key", window_start'
 
-_c = usage_counters.c
-INSERT_EVENT = insert(audit_events)
-INSERT_ACTION = insert(actions)
-INSERT_CHANGE = insert(changes)
+
+def _insert(table: str, columns: tuple[str, ...], tail: str = "") -> str:
+    cols = ", ".join(f'"{c}"' if c == "key" else c for c in columns)
+    return f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))}){tail}"
+
+
+def _in(n: int) -> str:
+    return "(" + ", ".join("?" * n) + ")"
+
+
+def _json(value: Any) -> str:
+    """A JSON column's text (None is stored as JSON null, as SQLAlchemy's JSON type does)."""
+    return orjson.dumps(value).decode()
+
+
+# Every statement is plain SQL written once; `sql_for` gives the driver's paramstyle. No SQLAlchemy
+# statement building, coercion or bind processing runs per batch.
+INSERT_EVENT = _insert("audit_events", _EVENT_COLUMNS)
+INSERT_ACTION = _insert("actions", _ACTION_COLUMNS)
+INSERT_CHANGE = _insert("changes", _CHANGE_COLUMNS)
 FINISH_ACTION = (
-    update(actions)
-    .where(actions.c.workspace_id == bindparam("b_ws"), actions.c.id == bindparam("b_id"))
-    .values(
-        status=bindparam("b_status"),
-        outcome=bindparam("b_outcome"),
-        changes=bindparam("b_changes"),
-        updated_at=bindparam("b_at"),
+    "UPDATE actions SET status = ?, outcome = ?, changes = ?, updated_at = ?"
+    " WHERE workspace_id = ? AND id = ?"
+)
+SET_HEAD = "UPDATE audit_heads SET seq = ?, hash = ? WHERE workspace_id = ?"
+ADD_COUNTER = (
+    _insert("usage_counters", ("workspace_id", "name", "key", "window_start", "value"))
+    + f" ON CONFLICT ({_SLOT}) DO UPDATE SET value = usage_counters.value + excluded.value"
+)
+CREATE_COUNTER = (
+    _insert("usage_counters", ("workspace_id", "name", "key", "window_start", "value"))
+    + f" ON CONFLICT ({_SLOT}) DO NOTHING"
+)
+REMEMBER = (
+    _insert("known_values", ("workspace_id", "kind", "value", "first_seen"))
+    + " ON CONFLICT (workspace_id, kind, value) DO NOTHING"
+)
+
+
+def head_sql(n: int, pg: bool) -> str:
+    """The chain heads of n workspaces, sorted (PostgreSQL: row-locked)."""
+    sql = f"SELECT workspace_id, seq, hash FROM audit_heads WHERE workspace_id IN {_in(n)}"
+    sql += " ORDER BY workspace_id"
+    return sql + " FOR UPDATE" if pg else sql
+
+
+def counter_sql(n_ws: int, n_name: int, n_window: int, pg: bool) -> str:
+    """A superset of the wanted counters in one query (filtered in Python), sorted (PostgreSQL: locked)."""
+    sql = (
+        f'SELECT workspace_id, name, "key", window_start, value FROM usage_counters '
+        f"WHERE workspace_id IN {_in(n_ws)} AND name IN {_in(n_name)} AND window_start IN {_in(n_window)} "
+        f'ORDER BY workspace_id, name, "key", window_start'
     )
-)
-HEAD = (
-    select(audit_heads.c.workspace_id, audit_heads.c.seq, audit_heads.c.hash)
-    .where(audit_heads.c.workspace_id.in_(bindparam("b_ws", expanding=True)))
-    .order_by(audit_heads.c.workspace_id)
-)
-HEAD_FOR_UPDATE = HEAD.with_for_update()
-SET_HEAD = (
-    update(audit_heads)
-    .where(audit_heads.c.workspace_id == bindparam("b_ws"))
-    .values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
-)
-COUNTER = (  # a superset of the wanted slots, in one query; filtered in Python
-    select(_c.workspace_id, _c.name, _c.key, _c.window_start, _c.value)
-    .where(
-        _c.workspace_id.in_(bindparam("b_ws", expanding=True)),
-        _c.name.in_(bindparam("b_name", expanding=True)),
-        _c.window_start.in_(bindparam("b_window", expanding=True)),
+    return sql + " FOR UPDATE" if pg else sql
+
+
+def index_values(body: dict[str, Any]) -> tuple[Any, ...]:
+    """`tuple(index_of(body).values())` without the generic set-building walk when the body carries
+    no `data_accessed.record_ids` (most events); the verifier's hot loop. Tested equal to index_of."""
+    actor = body.get("actor") or {}
+    decision = body.get("decision") or {}
+    data = body.get("data_accessed") or {}
+    ids = data.get("record_ids", [])
+    if type(ids) is list and not ids:
+        target = body.get("target") or {}
+        params = body.get("params") or {}
+        found = [str(v) for v in (target.get("record_id"), target.get("account_id")) if v]
+        found += [str(v) for v in (params.get("record_id"), params.get("record")) if isinstance(v, str | int)]
+        records = found[0] if len(found) == 1 else " ".join(sorted(set(found)))
+    else:
+        records = index_of(body)["record_ids"]
+    return (
+        actor.get("agent_id"),
+        actor.get("user_id"),
+        body.get("action"),
+        decision.get("effect"),
+        body.get("run_id"),
+        body.get("action_id"),
+        records,
     )
-    .order_by(_c.workspace_id, _c.name, _c.key, _c.window_start)
-)
-COUNTER_FOR_UPDATE = COUNTER.with_for_update()
-_SLOT = ["workspace_id", "name", "key", "window_start"]
-_pg_counter = postgresql.insert(usage_counters)
-_lite_counter = sqlite.insert(usage_counters)
-ADD_COUNTER = {
-    "postgresql": _pg_counter.on_conflict_do_update(
-        index_elements=_SLOT, set_={"value": _c.value + _pg_counter.excluded.value}
-    ),
-    "sqlite": _lite_counter.on_conflict_do_update(
-        index_elements=_SLOT, set_={"value": _c.value + _lite_counter.excluded.value}
-    ),
-}
-CREATE_COUNTER = {
-    "postgresql": postgresql.insert(usage_counters).on_conflict_do_nothing(index_elements=_SLOT),
-    "sqlite": sqlite.insert(usage_counters).on_conflict_do_nothing(index_elements=_SLOT),
-}
-_KNOWN = ["workspace_id", "kind", "value"]
-REMEMBER = {
-    "postgresql": postgresql.insert(known_values).on_conflict_do_nothing(index_elements=_KNOWN),
-    "sqlite": sqlite.insert(known_values).on_conflict_do_nothing(index_elements=_KNOWN),
-}
 
 
 def event_row(body: dict[str, Any], prev: str) -> dict[str, Any]:
@@ -106,7 +173,7 @@ def event_row(body: dict[str, Any], prev: str) -> dict[str, Any]:
         "seq": body["seq"],
         "kind": body["kind"],
         "at": body["at"],
-        **index_of(body),
+        **dict(zip(_INDEX_KEYS, index_values(body), strict=True)),
         "body": text.decode(),
         "prev_hash": prev,
         "hash": digest,
@@ -142,31 +209,43 @@ class Batch:
         self.action_updates: list[dict[str, Any]] = []
         self.change_rows: list[dict[str, Any]] = []
 
+    def sql(self, statement: str) -> str:
+        """The statement in this driver's paramstyle."""
+        return sql_for(self.dialect, statement)
+
     def lock(self, workspaces: Iterable[str], slots: Iterable[CounterKey]) -> None:
-        """Lock (PostgreSQL) and read every chain head and counter the batch touches, in sorted order."""
-        head = HEAD_FOR_UPDATE if self.pg else HEAD
-        for row in self.conn.execute(head, {"b_ws": sorted(set(workspaces))}):
-            self.heads[row.workspace_id] = [int(row.seq), str(row.hash)]
+        """Lock (PostgreSQL) and read every chain head and counter the batch touches, in sorted order.
+
+        PostgreSQL: the head lock, the creation of missing counters and the counter lock go out in one
+        pipeline (one round trip); the server still runs them in this order."""
+        ws_list = sorted(set(workspaces))
         wanted = sorted(set(slots))
-        if not wanted:
-            return
-        if self.pg:  # create missing rows first so that every counter can be row-locked
-            self.conn.execute(
-                CREATE_COUNTER["postgresql"],
-                [dict(zip(_SLOT, s, strict=True), value=0.0) for s in wanted],
-            )
-        counter = COUNTER_FOR_UPDATE if self.pg else COUNTER
         for s in wanted:
             self.counters[s] = 0.0
-        params = {
-            "b_ws": sorted({s[0] for s in wanted}),
-            "b_name": sorted({s[1] for s in wanted}),
-            "b_window": sorted({s[3] for s in wanted}),
-        }
-        for crow in self.conn.execute(counter, params):
-            slot = (crow.workspace_id, crow.name, crow.key, int(crow.window_start))
-            if slot in self.counters:
-                self.counters[slot] = float(crow.value)
+        driver: Any = self.conn.connection.dbapi_connection
+        with contextlib.ExitStack() as stack:
+            heads = stack.enter_context(raw_cursor(self.conn))
+            counters = stack.enter_context(raw_cursor(self.conn)) if wanted else None
+            create = stack.enter_context(raw_cursor(self.conn)) if wanted and self.pg else None
+            with driver.pipeline() if self.pg else contextlib.nullcontext():
+                heads.execute(self.sql(head_sql(len(ws_list), self.pg)), ws_list)
+                if create is not None:  # create missing rows first so that every counter can be row-locked
+                    create.executemany(self.sql(CREATE_COUNTER), [(*s, 0.0) for s in wanted])
+                if counters is not None:
+                    names = sorted({s[1] for s in wanted})
+                    windows = sorted({s[3] for s in wanted})
+                    cws = sorted({s[0] for s in wanted})
+                    counters.execute(
+                        self.sql(counter_sql(len(cws), len(names), len(windows), self.pg)),
+                        [*cws, *names, *windows],
+                    )
+            for ws, seq, digest in heads.fetchall():
+                self.heads[ws] = [int(seq), str(digest)]
+            if counters is not None:
+                for ws, name, key, window, value in counters.fetchall():
+                    slot = (ws, name, key, int(window))
+                    if slot in self.counters:
+                        self.counters[slot] = float(value)
 
     def has_head(self, ws: str) -> bool:
         """True when the workspace exists (its chain head was found)."""
@@ -207,33 +286,59 @@ class Batch:
     def flush(self) -> None:
         """Write every buffered row: events, actions, changes, heads, counters, known values."""
         conn = self.conn
-        if self.events:
-            if self.pg and len(self.events) >= COPY_MIN:
-                copy_events(conn, self.events)
-            else:
-                conn.execute(INSERT_EVENT, self.events)
-        if self.actions:
-            conn.execute(INSERT_ACTION, self.actions)
-        if self.action_updates:
-            conn.execute(FINISH_ACTION, self.action_updates)
-        if self.change_rows:
-            conn.execute(INSERT_CHANGE, self.change_rows)
-        if self.events:
-            moved = {e["workspace_id"] for e in self.events}
-            conn.execute(
-                SET_HEAD,
-                [
-                    {"b_ws": ws, "b_seq": self.heads[ws][0], "b_hash": self.heads[ws][1]}
-                    for ws in sorted(moved)
-                ],
-            )
-        if self.deltas:
-            conn.execute(
-                ADD_COUNTER[self.dialect],
-                [dict(zip(_SLOT, k, strict=True), value=v) for k, v in sorted(self.deltas.items())],
-            )
-        if self.known:
-            conn.execute(REMEMBER[self.dialect], self.known)
+        copy = self.pg and len(self.events) >= COPY_MIN
+        if copy:  # COPY cannot run inside a pipeline: before it
+            copy_events(conn, self.events)
+        # PostgreSQL: every statement below in ONE pipeline (one network round trip, not one each)
+        driver: Any = conn.connection.dbapi_connection
+        with raw_cursor(conn) as cur, driver.pipeline() if self.pg else contextlib.nullcontext():
+            if self.events and not copy:
+                cur.executemany(
+                    self.sql(INSERT_EVENT), [tuple(e[c] for c in _EVENT_COLUMNS) for e in self.events]
+                )
+            if self.actions:
+                cur.executemany(
+                    self.sql(INSERT_ACTION),
+                    [
+                        tuple(_json(a[c]) if c in _JSON_ACTION else a[c] for c in _ACTION_COLUMNS)
+                        for a in self.actions
+                    ],
+                )
+            if self.action_updates:
+                cur.executemany(
+                    self.sql(FINISH_ACTION),
+                    [
+                        (
+                            u["b_status"],
+                            _json(u["b_outcome"]),
+                            _json(u["b_changes"]),
+                            u["b_at"],
+                            u["b_ws"],
+                            u["b_id"],
+                        )
+                        for u in self.action_updates
+                    ],
+                )
+            if self.change_rows:
+                cur.executemany(
+                    self.sql(INSERT_CHANGE),
+                    [
+                        tuple(_json(r.get(c)) if c in _JSON_CHANGE else r.get(c) for c in _CHANGE_COLUMNS)
+                        for r in self.change_rows
+                    ],
+                )
+            if self.events:
+                moved = sorted({e["workspace_id"] for e in self.events})
+                cur.executemany(
+                    self.sql(SET_HEAD), [(self.heads[ws][0], self.heads[ws][1], ws) for ws in moved]
+                )
+            if self.deltas:
+                cur.executemany(self.sql(ADD_COUNTER), [(*k, v) for k, v in sorted(self.deltas.items())])
+            if self.known:
+                cur.executemany(
+                    self.sql(REMEMBER),
+                    [(k["workspace_id"], k["kind"], k["value"], k["first_seen"]) for k in self.known],
+                )
         if self.checkpoint is not None:
             for ws, seq, digest, at in self.signed:
                 self.checkpoint(conn, ws, seq, digest, at)

@@ -63,3 +63,9 @@ def for_action(conn: Connection, ws: str, action_id: str) -> list[dict[str, Any]
         .order_by(changes.c.id)
     ).all()
     return [dict(r._mapping) for r in rows]
+
+
+def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert change rows (outside the group-commit writer, e.g. for a reconciled send)."""
+    if rows:
+        conn.execute(INSERT_CHANGE, rows)

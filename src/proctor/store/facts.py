@@ -6,15 +6,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+import orjson
+from sqlalchemy import Connection, select, update
 
 from proctor.domain.errors import NotFoundError
 from proctor.domain.requests import ActionRequest, DelegationConstraint, DelegationFact, Facts
 from proctor.policy.compile import CompiledPolicy
 from proctor.policy.derived import Derived
 from proctor.store import identities, usage
-from proctor.store.engine import Store
-from proctor.store.tables import agents, known_values, resources, runs, users
+from proctor.store.engine import Store, raw_cursor, sql_for
+from proctor.store.tables import known_values, resources, runs
 
 
 def known(conn: Connection, ws: str, kind: str, values: Iterable[str]) -> list[str]:
@@ -138,53 +139,34 @@ def load_facts(
     return facts, slots
 
 
-_AGENT_STATUS = select(agents.c.status).where(
-    agents.c.workspace_id == bindparam("b_ws"), agents.c.id == bindparam("b_id")
-)
-_TAINTED = select(runs.c.tainted).where(
-    runs.c.workspace_id == bindparam("b_ws"), runs.c.run_id == bindparam("b_run")
-)
-_KNOWN = select(known_values.c.value).where(
-    known_values.c.workspace_id == bindparam("b_ws"),
-    known_values.c.kind == bindparam("b_kind"),
-    known_values.c.value.in_(bindparam("b_values", expanding=True)),
-)
-_RESOURCES = select(resources.c.record_id, resources.c.data).where(
-    resources.c.workspace_id == bindparam("b_ws"),
-    resources.c.record_id.in_(bindparam("b_ids", expanding=True)),
-)
-_USER_TZ = select(users.c.timezone).where(
-    users.c.workspace_id == bindparam("b_ws"), users.c.id == bindparam("b_id")
-)
+_AGENT_STATUS = "SELECT status FROM agents WHERE workspace_id = ? AND id = ?"
+_TAINTED = "SELECT tainted FROM runs WHERE workspace_id = ? AND run_id = ?"
+_USER_TZ = "SELECT timezone FROM users WHERE workspace_id = ? AND id = ?"
 
 
-def _known_fast(conn: Connection, ws: str, kind: str, values: Iterable[str]) -> list[str]:
-    wanted = sorted({v for v in values if v})
-    if not wanted:
-        return []
-    rows = conn.execute(_KNOWN, {"b_ws": ws, "b_kind": kind, "b_values": wanted})
-    return sorted(r.value for r in rows)
+def _in(n: int) -> str:
+    return "(" + ", ".join("?" * n) + ")"
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON column as read by the driver: text on SQLite, already parsed by psycopg."""
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _one(cur: Any, sql: str, params: tuple[Any, ...]) -> Any:
+    cur.execute(sql, params)
+    row = cur.fetchone()
+    return row[0] if row is not None else None
 
 
 def read_facts(
     conn: Connection, ws: str, agent_id: str, req: ActionRequest, derived: Derived | None, now: datetime
 ) -> tuple[Facts, str | None]:
     """The facts of a decision except usage (the writer reads counters under its lock), read without
-    locks with pre-built statements; and the timezone of the user the agent acts for (None if none)."""
-    status = conn.execute(_AGENT_STATUS, {"b_ws": ws, "b_id": agent_id}).scalar_one_or_none()
-    if status is None:
-        raise NotFoundError(f"no agent {agent_id}")
-    ids = [r for r in (req.target.account_id, req.target.record_id) if r]
-    target: dict[str, Any] = {}
-    if ids:
-        by_id = {r.record_id: r.data for r in conn.execute(_RESOURCES, {"b_ws": ws, "b_ids": ids})}
-        for rid in ids:
-            if isinstance(by_id.get(rid), dict):
-                target.update(by_id[rid])
-    delegation = None
-    timezone: str | None = None
+    locks with plain SQL on the driver's cursor; and the timezone of the user the agent acts for."""
+    with raw_cursor(conn) as cur:
+        facts, timezone = read_facts_raw(cur, conn.dialect.name, ws, agent_id, req, derived, now)
     if req.on_behalf_of:
-        timezone = conn.execute(_USER_TZ, {"b_ws": ws, "b_id": req.on_behalf_of}).scalar_one_or_none()
         found = identities.find_delegation(conn, ws, req.on_behalf_of, agent_id, now)
         if found is not None:
             delegation = DelegationFact(
@@ -194,19 +176,68 @@ def read_facts(
                 constraints=[DelegationConstraint.model_validate(c) for c in found.constraints],
                 revoked=found.revoked_at is not None,
             )
-    tainted = False
-    if req.run_id:
-        tainted = bool(conn.execute(_TAINTED, {"b_ws": ws, "b_run": req.run_id}).scalar_one_or_none())
+            facts = facts.model_copy(update={"delegation": delegation})
+    return facts, timezone
+
+
+def read_facts_raw(
+    cur: Any, dialect: str, ws: str, agent_id: str, req: ActionRequest, derived: Derived | None, now: datetime
+) -> tuple[Facts, str | None]:
+    """`read_facts` on a DBAPI cursor, without the delegation (callers acting for a user use
+    `read_facts`): agent status, target resource, run taint, known domains/personas, user timezone."""
+
+    def q(sql: str) -> str:
+        return sql_for(dialect, sql)
+
+    ids = [r for r in (req.target.account_id, req.target.record_id) if r]
     persona = req.params.get("persona")
+    domains = sorted({v for v in (derived.recipient_domains if derived else ()) if v})
+    personas = [persona] if isinstance(persona, str) and persona else []
+    target: dict[str, Any] = {}
+    timezone: str | None = None
+    tainted = False
+    known_domains: list[str] = []
+    known_personas: list[str] = []
+    status = _one(cur, q(_AGENT_STATUS), (ws, agent_id))
+    if status is None:
+        raise NotFoundError(f"no agent {agent_id}")
+    if ids:
+        cur.execute(
+            q(
+                "SELECT record_id, data FROM resources"
+                f" WHERE workspace_id = ? AND record_id IN {_in(len(ids))}"
+            ),
+            (ws, *ids),
+        )
+        by_id = {rid: _json_value(data) for rid, data in cur.fetchall()}
+        for rid in ids:
+            if isinstance(by_id.get(rid), dict):
+                target.update(by_id[rid])
+    if req.on_behalf_of:
+        timezone = _one(cur, q(_USER_TZ), (ws, req.on_behalf_of))
+    if req.run_id:
+        tainted = bool(_one(cur, q(_TAINTED), (ws, req.run_id)))
+    wanted = [("recipient_domain", v) for v in domains] + [("persona", v) for v in personas]
+    if wanted:
+        kinds = sorted({k for k, _ in wanted})
+        values = sorted({v for _, v in wanted})
+        cur.execute(
+            q(
+                "SELECT kind, value FROM known_values WHERE workspace_id = ?"
+                f" AND kind IN {_in(len(kinds))} AND value IN {_in(len(values))}"
+            ),
+            (ws, *kinds, *values),
+        )
+        seen = {tuple(row) for row in cur.fetchall()}
+        known_domains = [v for v in domains if ("recipient_domain", v) in seen]
+        known_personas = [v for v in personas if ("persona", v) in seen]
     facts = Facts(
         now=now,
         agent_status=status,
-        delegation=delegation,
+        delegation=None,
         run_tainted=tainted,
-        known_recipient_domains=_known_fast(
-            conn, ws, "recipient_domain", derived.recipient_domains if derived else ()
-        ),
-        known_personas=_known_fast(conn, ws, "persona", [persona] if isinstance(persona, str) else []),
+        known_recipient_domains=known_domains,
+        known_personas=known_personas,
         resource=target,
         usage={},
     )
@@ -215,5 +246,6 @@ def read_facts(
 
 def user_timezone(conn: Connection, ws: str, user_id: str) -> str | None:
     """The IANA timezone of a user of this workspace (None when unset or no such user)."""
-    value = conn.execute(_USER_TZ, {"b_ws": ws, "b_id": user_id}).scalar_one_or_none()
+    with raw_cursor(conn) as cur:
+        value = _one(cur, sql_for(conn.dialect.name, _USER_TZ), (ws, user_id))
     return str(value) if value else None

@@ -244,3 +244,16 @@ audit_checkpoints = Table(
     Column("signature", String(200), nullable=False),
     Index("ix_audit_checkpoints_ws", "workspace_id", "seq"),
 )
+
+user_logins = Table(
+    "user_logins",
+    metadata,
+    Column("user_id", String(40), ForeignKey("users.id", name="fk_user_logins_user"), primary_key=True),
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", name="fk_user_logins_ws"), nullable=False),
+    Column("password_hash", Text),
+    Column("oidc_issuer", String(400)),
+    Column("oidc_subject", String(400)),
+    Column("link_used_at", String(_TS)),
+    Column("updated_at", String(_TS), nullable=False),
+    UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_user_logins_oidc"),
+)

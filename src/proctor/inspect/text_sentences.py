@@ -1,0 +1,131 @@
+"""Sentences of an outbound body for the evidence check: links blanked, greetings, asks and sign-offs marked.
+
+``sentences`` splits a body into sentences and gives each a mode: ``claim`` (its specific facts
+need a receipt), ``ask`` (a request such as "Happy to share…": only money and percentages count)
+or ``skip`` (a question). A greeting at the start of a sentence is not part of its content, and
+the body ends at a sign-off line ("Best,", "Thanks,", "--"): the signature below is not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from proctor.inspect.claims_lexicon import (
+    ABBREVIATIONS,
+    ASK,
+    ASK_FIRST,
+    GREETING,
+    GREETING_FIRST,
+    SIGNOFF,
+    SIGNOFF_FIRST,
+    fold_case,
+)
+
+__all__ = ["Sentence", "blank_links", "sentences"]
+
+# (start, content_start, end, mode): the sentence is text[start:end], its content text[content_start:end].
+Sentence = tuple[int, int, int, str]
+
+_CLEAN_RE = re.compile(r"https?://\S+|www\.\S+|[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+# Sentence ends: '.', '!' or '?' before a capital or a number, or a line break. Starts with one
+# character class for speed; a line break's match is extended back over the spaces before it.
+_BOUNDARY_RE = re.compile(
+    r"[.!?\n](?:(?<=[.!?])[.!?]*[\"'’”)\]]*([ \t]+)(?=[\"'“(\[]?[A-Z0-9$€£])|(?<=\n)\s*)"
+)
+_ROUND_RE = re.compile(fold_case(r"(?i:series|round|class|tier|type|plan|phase|grade|level)\s+[A-Z]$"))
+_GREETING_MATCH = re.compile(fold_case(GREETING)).match
+_SIGNOFF_MATCH = re.compile(fold_case(SIGNOFF)).match
+_ASK_MATCH = re.compile(fold_case(ASK)).match
+_LOCAL_CHARS = frozenset("_.+%-")
+
+
+def _find_all(text: str, needle: str) -> list[int]:
+    out = []
+    pos = text.find(needle)
+    while pos != -1:
+        out.append(pos)
+        pos = text.find(needle, pos + 1)
+    return out
+
+
+def blank_links(text: str) -> str:
+    """Blank out URLs and email addresses (``_CLEAN_RE``), trying the regex only where one can start."""
+    starts = [(i, False) for needle in ("http", "www.") for i in _find_all(text, needle)]
+    for at in _find_all(text, "@"):
+        lo = at  # an address starts where the run of local-part characters before its '@' starts
+        while lo > 0 and (text[lo - 1].isalnum() or text[lo - 1] in _LOCAL_CHARS):
+            lo -= 1
+        if lo < at:
+            starts.append((lo, True))
+    starts.sort()
+    parts: list[str] = []
+    pos = 0
+    for start, local in starts:
+        if start < pos:
+            if not local:
+                continue
+            start = pos
+        m = _CLEAN_RE.match(text, start)
+        if m is not None:
+            parts += (text[pos:start], " " * (m.end() - start))
+            pos = m.end()
+    return "".join(parts) + text[pos:] if parts else text
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each candidate sentence: split at boundaries, abbreviations and initials kept."""
+    pos = last = 0
+    for m in _BOUNDARY_RE.finditer(text):
+        b_start, b_end = m.span()
+        ch = text[b_start]
+        if ch == "\n":
+            while b_start > last and text[b_start - 1] in " \t":
+                b_start -= 1
+            last = b_end
+            yield pos, b_start
+        else:
+            last = b_end
+            if ch == ".":
+                word = text[max(pos, b_start - 6) : b_start].rsplit(None, 1)[-1:] or [""]
+                w = word[0]
+                if w.lower() in ABBREVIATIONS or (
+                    len(w) == 1 and w.isupper() and not _ROUND_RE.search(text, max(0, b_start - 12), b_start)
+                ):
+                    continue
+            yield pos, m.start(1)  # the sentence keeps its closing marks, not the spaces after them
+        pos = b_end
+    yield pos, len(text)
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split into (start, content_start, end, mode) with mode 'claim', 'ask' or 'skip'; stop at a sign-off."""
+    out: list[Sentence] = []
+    for start, end in _spans(text):
+        chunk = text[start:end].strip()
+        if not chunk:
+            continue
+        first = chunk[0]
+        if (
+            (first in SIGNOFF_FIRST or not first.isascii())
+            and (start == 0 or text[start - 1] == "\n" or "\n" in text[max(0, start - 3) : start])
+            and _SIGNOFF_MATCH(chunk)
+            and len(chunk.split()) <= 5
+        ):
+            break
+        content = start
+        first = text[start]
+        if first in GREETING_FIRST or not first.isascii():
+            g = _GREETING_MATCH(text, start, end)
+            if g is not None:
+                content = g.end()
+                if content >= end or text[content:end].isspace():
+                    continue
+        lead = text[content]
+        if chunk[-1] == "?" or text[content:end].rstrip()[-1:] == "?":
+            out.append((start, content, end, "skip"))
+        elif (lead in ASK_FIRST or not lead.isascii()) and _ASK_MATCH(text, content, end):
+            out.append((start, content, end, "ask"))
+        else:
+            out.append((start, content, end, "claim"))
+    return out
