@@ -178,9 +178,12 @@ def _browser_available() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium under Playwright; skipped with a clear line when absent (required in CI)."""
+    """Headless Debian Chromium under Playwright; skipped with a clear line when absent (required in CI).
+
+    Module-scoped on purpose: Playwright's sync API keeps an event loop running in this thread while it is
+    open, so other modules' `asyncio.run()` would fail in the same xdist worker."""
     missing = _browser_available()
     if missing:
         if os.environ.get("PROCTOR_REQUIRE_BROWSER") == "1":
