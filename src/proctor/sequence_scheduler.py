@@ -66,6 +66,8 @@ class _Pass:
     now: datetime
     approvals: Any = None
     enrolled: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
+    agents: dict[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
+    keys: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     def step(self, ws: str, seqs: Sequences, step: DueStep) -> int:
         """Handle one due step; 1 when it was sent during this call."""
@@ -79,7 +81,9 @@ class _Pass:
                 )
             seqs.note(step.enrollment_id, step.n, step.note_key())
             return 0
-        agent, why = _agent_status(self.gate, ws, step.agent_id)
+        if (ws, step.agent_id) not in self.agents:  # one read per agent and pass, not per step
+            self.agents[ws, step.agent_id] = _agent_status(self.gate, ws, step.agent_id)
+        agent, why = self.agents[ws, step.agent_id]
         if agent != "active":
             reason = f"agent {step.agent_id} is {agent}" + (f": {why}" if why else "")
             seqs.pause(step.enrollment_id, reason=reason)
@@ -189,8 +193,10 @@ class _Pass:
     def _principal(self, ws: str, step: DueStep) -> AgentPrincipal:
         """The enrolling agent with the enrolling key's scopes (or its live keys' for older enrollments)."""
         key_id = self._enrollment(ws, step).get("key_id")
-        with self.gate.store.read() as conn:
-            keys = identities.list_keys(conn, ws, step.agent_id)
+        if (ws, step.agent_id) not in self.keys:
+            with self.gate.store.read() as conn:
+                self.keys[ws, step.agent_id] = identities.list_keys(conn, ws, step.agent_id)
+        keys = self.keys[ws, step.agent_id]
         if key_id:
             scopes = [s for k in keys if k.id == key_id for s in k.scopes]
         else:

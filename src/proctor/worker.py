@@ -29,6 +29,7 @@ from proctor.domain import approvals as rules
 from proctor.domain.audit import utc_stamp
 from proctor.domain.errors import NotFoundError, ProctorError
 from proctor.domain.identity import new_id
+from proctor.executor import Execution
 from proctor.sequence_scheduler import run_due_steps
 from proctor.store import actions as action_rows
 from proctor.store import approvals as rows
@@ -267,18 +268,7 @@ def _unknown_send(
         "reverted_at": None,
         "reverted_by": None,
     }
-    summary = {
-        "connector": "smtp",
-        "object": "email",
-        "record_id": message_id,
-        "op": "send",
-        "reversible": False,
-        "created": False,
-        "before": {},
-        "after": {},
-        "inverse": None,
-    }
-    return [row], {"records": [summary]}
+    return [row], Execution(outcome={}, rows=[row]).changes()
 
 
 class Runner:

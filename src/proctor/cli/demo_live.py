@@ -346,11 +346,14 @@ def handoff(
     finally:
         services.close()
     relative = os.path.relpath(home) if home.is_relative_to(Path.cwd()) else str(home)
+    smtp = int(str(settings.local_smtp).rsplit(":", 1)[-1])
     console.print(
         "Start the console, then open the link (signs in manager Lee once, valid 2 hours):\n"
         f"  PROCTOR_HOME={relative} proctor serve    [dim](or `proctor demo --serve`: reruns the demo "
         "and serves it, with a fresh link)[/dim]\n"
-        f"  [bold]http://127.0.0.1:{CONSOLE_PORT}{link}[/bold]",
+        f"  [bold]http://127.0.0.1:{CONSOLE_PORT}{link}[/bold]\n"
+        f"Emails approved there are delivered to a local sink: run `proctor smtp-sink --port {smtp} "
+        f"--dir {relative}/sink` beside it, or use `proctor demo --serve`, which starts one.",
         soft_wrap=True,
     )
 

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from proctor.admin import PAUSE_PREFIX
+from proctor.api.deps import READ_ROLES
 from proctor.console.session import ConsoleUser, current_user, verify_csrf
 from proctor.console.templating import flash, render
 from proctor.domain.errors import NotFoundError
@@ -17,7 +18,7 @@ from proctor.policy.evaluate import MATURITY_NAMES
 router = APIRouter()
 
 OPERATOR_ROLES = ("admin", "manager")  # quarantine and release
-OVERSIGHT_ROLES = ("admin", "manager", "auditor")  # see every key and delegation
+OVERSIGHT_ROLES = READ_ROLES  # see every key and delegation
 CSRF = [Depends(verify_csrf)]
 User = Annotated[ConsoleUser, Depends(current_user)]
 
@@ -30,13 +31,14 @@ def _overview(services: Any, user: ConsoleUser) -> dict[str, Any]:
     """Agents with their keys and delegations (a rep sees only their own delegations)."""
     admin, ws = services.admin, user.workspace_id
     people = {u["id"]: u for u in admin.list_users(ws)}
+    oversight = user.has(*OVERSIGHT_ROLES)
     delegations = admin.list_delegations(ws)
-    if not user.has(*OVERSIGHT_ROLES):
+    if not oversight:
         delegations = [d for d in delegations if d["user_id"] == user.user_id]
     agents = []
     for agent in admin.list_agents(ws):
-        detail = admin.get_agent(ws, agent["id"])
-        agent["keys"] = detail.get("keys", []) if user.has(*OVERSIGHT_ROLES) else []
+        # keys are read per agent, so only for the people who see them
+        agent["keys"] = admin.get_agent(ws, agent["id"]).get("keys", []) if oversight else []
         agent["delegations"] = [
             {**d, "user_name": people.get(d["user_id"], {}).get("name", d["user_id"])}
             for d in delegations

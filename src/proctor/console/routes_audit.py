@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from proctor.api.deps import AUDIT_ROLES
 from proctor.console.session import ConsoleUser, current_user
 from proctor.console.templating import render
 from proctor.domain.audit import AuditFilters, EventKind
@@ -19,7 +20,6 @@ from proctor.domain.errors import RequestError
 
 router = APIRouter()
 
-AUDIT_ROLES = ("admin", "auditor", "manager")
 PAGE_SIZE = 50
 EFFECTS = ("allow", "require_approval", "deny")
 KINDS: tuple[str, ...] = get_args(EventKind)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from proctor.console import signin_links
+from proctor.console import oidc, signin_links
 from proctor.console.passwords import check_password
 from proctor.console.session import sign_in, sign_out, verify_csrf
 from proctor.console.templating import render
@@ -26,8 +26,7 @@ def safe_next(target: str | None) -> str:
 
 
 def _oidc_enabled(request: Request) -> bool:
-    settings = request.app.state.services.settings
-    return bool(getattr(settings, "oidc_issuer", None) and getattr(settings, "oidc_client_id", None))
+    return oidc.enabled(request.app.state.services.settings)
 
 
 @router.get("/login")

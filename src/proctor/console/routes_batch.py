@@ -9,15 +9,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from proctor.approval_batch import MAX_CHUNK
-from proctor.console.inbox_cards import card, names
+from proctor.console.inbox_cards import card, names, title
 from proctor.console.session import ConsoleUser, current_user, verify_csrf
 from proctor.console.templating import render
+from proctor.domain.approvals import APPROVER_ROLES
 from proctor.domain.errors import ConflictError, ForbiddenError, RequestError
 from proctor.worker import approvals_for
 
 router = APIRouter()
 User = Annotated[ConsoleUser, Depends(current_user)]
-ROLES = ("admin", "manager", "approver")
 NEXT = 10
 
 
@@ -58,7 +58,7 @@ def _vote(
     views = {v["id"]: v for v in service.list_approvals(user.workspace_id, status=None, limit=1000)}
     for r in (*results, *refused):
         view = views.get(r["id"])
-        r["title"] = card(services, view, user, people)["title"] if view else r["id"]
+        r["title"] = title(view["action"], view.get("params") or {}) if view else r["id"]
         r["action_id"] = view["action_id"] if view else None
         r["required"] = view["approvals_required"] if view else 1
         r["names"] = [people.get(u, u) for u in r.get("approved_by") or (view or {}).get("approved_by") or []]
@@ -68,7 +68,7 @@ def _vote(
 @router.get("/batch")
 async def batch_page(request: Request, user: User) -> Response:
     """The queue with checkboxes: pick items or take the next 10."""
-    user.require(*ROLES)
+    user.require(*APPROVER_ROLES)
     queue = await run_in_threadpool(_queue, request.app.state.services, user)
     return render(request, "batch.html", user, queue=queue, manifest=None, outcome=None, error=None)
 
@@ -81,7 +81,7 @@ async def manifest_page(
     next: int = 0,
 ) -> Response:
     """The manifest of the selection: ids, content hashes, what each item does, the manifest hash."""
-    user.require(*ROLES)
+    user.require(*APPROVER_ROLES)
     services = request.app.state.services
     manifest = await run_in_threadpool(_manifest, services, user, list(ids or []), NEXT if next else 0)
     if not manifest["items"]:
@@ -103,7 +103,7 @@ async def manifest_page(
 @router.post("/batch/vote", dependencies=[Depends(verify_csrf)])
 async def vote(request: Request, user: User) -> Response:
     """Vote on the manifest as one event: items whose content changed since are refused and listed."""
-    user.require(*ROLES)
+    user.require(*APPROVER_ROLES)
     form = await request.form()
     items = []
     for raw in form.getlist("item"):

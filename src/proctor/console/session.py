@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import time
@@ -13,6 +12,7 @@ from starlette.requests import Request
 
 from proctor.domain.errors import ForbiddenError, ProctorError
 from proctor.domain.identity import UserPrincipal
+from proctor.notify.links import derive_key
 from proctor.store import logins
 
 SESSION_COOKIE = "proctor_console"
@@ -27,8 +27,7 @@ class LoginRequiredError(ProctorError):
 
 def session_secret(keyring: Any) -> str:
     """The cookie-signing secret: HMAC-SHA256(signing key, context), never the signing key itself."""
-    raw = str(keyring.signing_key_b64).encode()
-    return hmac.new(raw, _CONTEXT, hashlib.sha256).hexdigest()
+    return derive_key(str(keyring.signing_key_b64), _CONTEXT).hex()
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from proctor.domain.audit import utc_stamp
 from proctor.domain.errors import AuthError
-from proctor.notify.links import LinkSigner
+from proctor.notify.links import LinkSigner, derive_key
 from proctor.store import logins
 
 _CONTEXT = b"proctor/console-signin-links/v1"
@@ -17,8 +15,7 @@ PATH = "/console/login/link"
 
 
 def _signer(keyring: Any) -> LinkSigner:
-    raw = str(keyring.signing_key_b64).encode()
-    return LinkSigner(hmac.new(raw, _CONTEXT, hashlib.sha256).digest())
+    return LinkSigner(derive_key(str(keyring.signing_key_b64), _CONTEXT))
 
 
 def issue(services: Any, ws: str, user_id: str, ttl: timedelta = timedelta(minutes=30)) -> str:

@@ -9,16 +9,18 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from proctor.api.deps import AUDIT_ROLES
 from proctor.console.session import CSRF_FIELD, ConsoleUser, csrf_token
+from proctor.domain.approvals import APPROVER_ROLES
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 # (path under /console, label, roles that see it; empty = everyone signed in)
 NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/inbox", "Inbox", frozenset()),
-    ("/batch", "Batch review", frozenset({"admin", "manager", "approver"})),
+    ("/batch", "Batch review", APPROVER_ROLES),
     ("/runs", "Runs", frozenset()),
-    ("/audit", "Audit", frozenset({"admin", "auditor", "manager"})),
+    ("/audit", "Audit", AUDIT_ROLES),
     ("/agents", "Agents", frozenset()),
     ("/policies", "Policies", frozenset()),
 )

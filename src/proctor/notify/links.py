@@ -27,10 +27,10 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def derive_key(secret: str | bytes) -> bytes:
-    """The link key: HMAC-SHA256(secret, context) — a key of its own, never the secret itself."""
+def derive_key(secret: str | bytes, context: bytes = _CONTEXT) -> bytes:
+    """A key of its own for `context`: HMAC-SHA256(secret, context), never the secret itself."""
     raw = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(raw, _CONTEXT, hashlib.sha256).digest()
+    return hmac.new(raw, context, hashlib.sha256).digest()
 
 
 class LinkSigner:

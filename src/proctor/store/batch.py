@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import Connection
 
 from proctor.domain.audit import canonical, index_of
-from proctor.store.engine import raw_cursor, sql_for
+from proctor.store.engine import in_list, raw_cursor, sql_for
 
 CounterKey = tuple[str, str, str, int]  # workspace, name, key, window_start
 
@@ -87,10 +87,6 @@ def _insert(table: str, columns: tuple[str, ...], tail: str = "") -> str:
     return f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))}){tail}"
 
 
-def _in(n: int) -> str:
-    return "(" + ", ".join("?" * n) + ")"
-
-
 def _json(value: Any) -> str:
     """A JSON column's text (None is stored as JSON null, as SQLAlchemy's JSON type does)."""
     return orjson.dumps(value).decode()
@@ -122,7 +118,7 @@ REMEMBER = (
 
 def head_sql(n: int, pg: bool) -> str:
     """The chain heads of n workspaces, sorted (PostgreSQL: row-locked)."""
-    sql = f"SELECT workspace_id, seq, hash FROM audit_heads WHERE workspace_id IN {_in(n)}"
+    sql = f"SELECT workspace_id, seq, hash FROM audit_heads WHERE workspace_id IN {in_list(n)}"
     sql += " ORDER BY workspace_id"
     return sql + " FOR UPDATE" if pg else sql
 
@@ -131,7 +127,8 @@ def counter_sql(n_ws: int, n_name: int, n_window: int, pg: bool) -> str:
     """A superset of the wanted counters in one query (filtered in Python), sorted (PostgreSQL: locked)."""
     sql = (
         f'SELECT workspace_id, name, "key", window_start, value FROM usage_counters '
-        f"WHERE workspace_id IN {_in(n_ws)} AND name IN {_in(n_name)} AND window_start IN {_in(n_window)} "
+        f"WHERE workspace_id IN {in_list(n_ws)} AND name IN {in_list(n_name)}"
+        f" AND window_start IN {in_list(n_window)} "
         f'ORDER BY workspace_id, name, "key", window_start'
     )
     return sql + " FOR UPDATE" if pg else sql

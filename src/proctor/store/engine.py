@@ -77,6 +77,11 @@ def sql_for(dialect: str, sql: str) -> str:
     return sql.replace("?", "%s") if dialect == "postgresql" else sql
 
 
+def in_list(n: int) -> str:
+    """`(?, ?, …)`: n placeholders for a hand-written `IN` list."""
+    return "(" + ", ".join("?" * n) + ")"
+
+
 @contextmanager
 def raw_cursor(conn: Connection) -> Iterator[Any]:
     """A DBAPI cursor inside `conn`'s open transaction (no statement building, no bind processing);

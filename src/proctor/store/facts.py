@@ -2,53 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, update
 
 from proctor.domain.errors import NotFoundError
 from proctor.domain.requests import ActionRequest, DelegationConstraint, DelegationFact, Facts
-from proctor.policy.compile import CompiledPolicy
 from proctor.policy.derived import Derived
-from proctor.store import identities, usage
-from proctor.store.engine import Store, raw_cursor, sql_for
-from proctor.store.tables import known_values, resources, runs
-
-
-def known(conn: Connection, ws: str, kind: str, values: Iterable[str]) -> list[str]:
-    """Which of `values` this workspace has seen before (kind: recipient_domain, persona)."""
-    wanted = sorted({v for v in values if v})
-    if not wanted:
-        return []
-    rows = conn.execute(
-        select(known_values.c.value).where(
-            known_values.c.workspace_id == ws, known_values.c.kind == kind, known_values.c.value.in_(wanted)
-        )
-    )
-    return sorted(r.value for r in rows)
-
-
-def remember(conn: Connection, store: Store, ws: str, kind: str, values: Iterable[str], at: str) -> None:
-    """Mark values as seen (after an executed send)."""
-    for value in sorted({v for v in values if v}):
-        conn.execute(
-            store.insert_ignore(known_values, ["workspace_id", "kind", "value"]).values(
-                workspace_id=ws, kind=kind, value=value, first_seen=at
-            )
-        )
-
-
-def run_tainted(conn: Connection, ws: str, run_id: str | None) -> bool:
-    """True when the run was tainted by a prompt injection in a tool output."""
-    if not run_id:
-        return False
-    value = conn.execute(
-        select(runs.c.tainted).where(runs.c.workspace_id == ws, runs.c.run_id == run_id)
-    ).scalar_one_or_none()
-    return bool(value)
+from proctor.store import identities
+from proctor.store.engine import Store, in_list, raw_cursor, sql_for
+from proctor.store.tables import resources, runs
 
 
 def taint_run(conn: Connection, store: Store, ws: str, run_id: str, reason: str, at: str) -> None:
@@ -65,24 +30,6 @@ def taint_run(conn: Connection, store: Store, ws: str, run_id: str, reason: str,
     )
 
 
-def resource(conn: Connection, ws: str, record_ids: Iterable[str | None]) -> dict[str, Any]:
-    """The stored attributes of the target (account first, then record overrides), or {}."""
-    ids = [r for r in record_ids if r]
-    if not ids:
-        return {}
-    rows = conn.execute(
-        select(resources.c.record_id, resources.c.data).where(
-            resources.c.workspace_id == ws, resources.c.record_id.in_(ids)
-        )
-    ).all()
-    by_id = {r.record_id: r.data for r in rows}
-    merged: dict[str, Any] = {}
-    for rid in ids:
-        if isinstance(by_id.get(rid), dict):
-            merged.update(by_id[rid])
-    return merged
-
-
 def put_resource(conn: Connection, store: Store, ws: str, record_id: str, data: dict[str, Any]) -> None:
     """Insert or replace the attributes of one resource."""
     conn.execute(
@@ -97,55 +44,9 @@ def put_resource(conn: Connection, store: Store, ws: str, record_id: str, data: 
     )
 
 
-def load_facts(
-    conn: Connection,
-    store: Store,
-    ws: str,
-    agent_id: str,
-    req: ActionRequest,
-    derived: Derived | None,
-    policy: CompiledPolicy,
-    now: datetime,
-) -> tuple[Facts, list[usage.Slot]]:
-    """Everything SPEC §3 calls facts, read in the decision's transaction (usage counters locked)."""
-    agent = identities.get_agent(conn, ws, agent_id)
-    target = resource(conn, ws, [req.target.account_id, req.target.record_id])
-    slots = usage.slots_for(policy, ws, agent_id, req, derived, target, now) if derived is not None else []
-    counters = usage.lock_usage(conn, store, ws, slots)
-    delegation = None
-    if req.on_behalf_of:
-        found = identities.find_delegation(conn, ws, req.on_behalf_of, agent_id, now)
-        if found is not None:
-            delegation = DelegationFact(
-                user=found.user_id,
-                scopes=found.scopes,
-                expires_at=found.expires_at,
-                constraints=[DelegationConstraint.model_validate(c) for c in found.constraints],
-                revoked=found.revoked_at is not None,
-            )
-    persona = req.params.get("persona")
-    facts = Facts(
-        now=now,
-        agent_status=agent.status,
-        delegation=delegation,
-        run_tainted=run_tainted(conn, ws, req.run_id),
-        known_recipient_domains=known(
-            conn, ws, "recipient_domain", derived.recipient_domains if derived else ()
-        ),
-        known_personas=known(conn, ws, "persona", [persona] if isinstance(persona, str) else []),
-        resource=target,
-        usage=counters,
-    )
-    return facts, slots
-
-
 _AGENT_STATUS = "SELECT status FROM agents WHERE workspace_id = ? AND id = ?"
 _TAINTED = "SELECT tainted FROM runs WHERE workspace_id = ? AND run_id = ?"
 _USER_TZ = "SELECT timezone FROM users WHERE workspace_id = ? AND id = ?"
-
-
-def _in(n: int) -> str:
-    return "(" + ", ".join("?" * n) + ")"
 
 
 def _json_value(value: Any) -> Any:
@@ -205,7 +106,7 @@ def read_facts_raw(
         cur.execute(
             q(
                 "SELECT record_id, data FROM resources"
-                f" WHERE workspace_id = ? AND record_id IN {_in(len(ids))}"
+                f" WHERE workspace_id = ? AND record_id IN {in_list(len(ids))}"
             ),
             (ws, *ids),
         )
@@ -224,7 +125,7 @@ def read_facts_raw(
         cur.execute(
             q(
                 "SELECT kind, value FROM known_values WHERE workspace_id = ?"
-                f" AND kind IN {_in(len(kinds))} AND value IN {_in(len(values))}"
+                f" AND kind IN {in_list(len(kinds))} AND value IN {in_list(len(values))}"
             ),
             (ws, *kinds, *values),
         )

@@ -1,4 +1,4 @@
-"""Usage counters for limits and budgets: read under row locks, reserved in the decision's transaction."""
+"""Usage counters for limits and budgets: which counters (slots) a request reads and reserves."""
 
 from __future__ import annotations
 
@@ -6,14 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
-
 from proctor.domain.requests import ActionRequest
 from proctor.policy.compile import CompiledPolicy
 from proctor.policy.derived import Derived
 from proctor.policy.model import window_seconds
-from proctor.store.engine import Store
-from proctor.store.tables import usage_counters
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,37 +70,3 @@ def slots_for(
         for key in _keys(budget.per, ws, agent_id, req, derived, resource):
             out.append(Slot(budget.name, key, epoch // secs * secs, amount))
     return sorted(out, key=lambda s: (s.name, s.key, s.window_start))
-
-
-def _where(ws: str, slot: Slot) -> Any:
-    c = usage_counters.c
-    return (
-        (c.workspace_id == ws)
-        & (c.name == slot.name)
-        & (c.key == slot.key)
-        & (c.window_start == slot.window_start)
-    )
-
-
-def lock_usage(conn: Connection, store: Store, ws: str, slots: list[Slot]) -> dict[str, float]:
-    """Create and lock every counter row (sorted, so no deadlocks); usage per name is the max over keys."""
-    usage: dict[str, float] = {}
-    for slot in slots:
-        conn.execute(
-            store.insert_ignore(usage_counters, ["workspace_id", "name", "key", "window_start"]).values(
-                workspace_id=ws, name=slot.name, key=slot.key, window_start=slot.window_start, value=0.0
-            )
-        )
-        value = conn.execute(
-            select(usage_counters.c.value).where(_where(ws, slot)).with_for_update()
-        ).scalar_one()
-        usage[slot.name] = max(usage.get(slot.name, 0.0), float(value))
-    return usage
-
-
-def reserve(conn: Connection, ws: str, slots: list[Slot]) -> None:
-    """Add each slot's amount to its (already locked) counter."""
-    for slot in slots:
-        conn.execute(
-            update(usage_counters).where(_where(ws, slot)).values(value=usage_counters.c.value + slot.amount)
-        )
