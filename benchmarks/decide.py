@@ -24,6 +24,7 @@ import os
 import platform
 import sys
 import time
+import timeit
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -833,6 +834,11 @@ def _measure(
     return rows
 
 
+def calibration_us() -> float:
+    """The machine's speed right now: µs for ``sum(range(1000))`` (best of 5; a laptop gives 8–10)."""
+    return round(min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6, 1)
+
+
 def run(quick: bool) -> dict[str, Any]:
     """Run every group; return the results as a JSON-able dict."""
 
@@ -852,6 +858,7 @@ def run(quick: bool) -> dict[str, Any]:
     perm = [c.request for c in PERMISSION_CASES]
     sends = [c.request for c in SEND_CASES]
     load_before = os.getloadavg()
+    calibration = calibration_us()
     started = time.perf_counter()
     # Timing a comparison of engines that answer different questions would be meaningless.
     rows = [] if mismatches else _measure(policy, policies, entities, policy_text, entities_text, budget)
@@ -867,6 +874,7 @@ def run(quick: bool) -> dict[str, Any]:
         "timed_seconds": round(elapsed, 1),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "calibration_sum_range_1000_us": calibration,
         "mix": {
             "permissions": len(perm),
             "sends": len(sends),
@@ -894,7 +902,8 @@ def _print(result: dict[str, Any]) -> None:
     )
     console.print(
         f"timed for {result['timed_seconds']} s; load avg before {load[0][0]:.2f}, after {load[1][0]:.2f} "
-        "(other work on the machine inflates p99)"
+        "(other work on the machine inflates p99); "
+        f"sum(range(1000)) takes {result['calibration_sum_range_1000_us']} µs (a laptop: 8-10)"
     )
     mix = result["mix"]
     console.print(
@@ -960,7 +969,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.min_cost:
-        print(json.dumps(min_costs(20 if args.quick else 500)))
+        costs: dict[str, Any] = dict(min_costs(20 if args.quick else 500))
+        costs["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        costs["calibration_sum_range_1000_us"] = calibration_us()
+        print(json.dumps(costs))
         return 0
     result = run(args.quick)
     if args.json:

@@ -7,7 +7,24 @@ split so held-out documents use companies/people never seen in training.
 from __future__ import annotations
 
 import json
+import os
 import random
+
+
+def quarters(split: str) -> tuple[int, ...]:
+    """Template-bank quarters of a split (i % 4: 0-1 train, 2 tune, 3 test).
+
+    For cross-validation during development, FIREWALL_FOLD=k (k in 0..2) holds out quarter k as the
+    tune split and trains on the other two of 0..2; quarter 3 (test) is never touched.
+    """
+    fold = os.environ.get("FIREWALL_FOLD")
+    if not fold:
+        return {"train": (0, 1), "tune": (2,), "test": (3,)}[split]
+    k = int(fold)
+    if k not in (0, 1, 2):
+        raise ValueError("FIREWALL_FOLD must be 0, 1 or 2")
+    return {"train": tuple(q for q in (0, 1, 2) if q != k), "tune": (k,), "test": (3,)}[split]
+
 
 COMPANIES = [
     "Globex",
@@ -220,7 +237,7 @@ class Ctx:
 
     def pool(self, items: list[str]) -> list[str]:
         """The split's quarter of a template bank (i % 4: 0-1 train, 2 tune, 3 test)."""
-        keep = {"train": (0, 1), "tune": (2,), "test": (3,)}[self.split]
+        keep = quarters(self.split)
         return [x for i, x in enumerate(items) if i % 4 in keep]
 
     def pick(self, items: list[str]) -> str:
@@ -324,7 +341,16 @@ REPLY_BODIES = [
     "We're reviewing the proposal internally and will come back to you next week.",
     "Congratulations on the launch - saw the announcement on LinkedIn.",
 ]
-SIGNOFFS = ["Best,", "Thanks,", "Cheers,", "Regards,", "Kind regards,", "Best regards,", "Talk soon,", "-"]
+SIGNOFFS = [
+    "Best,",
+    "Thanks,",
+    "Cheers,",
+    "Regards,",
+    "Kind regards,",
+    "Best regards,",
+    "Talk soon,",
+    "-",
+]
 DISCLAIMERS = [
     "This email and any attachments are confidential and intended solely for the addressee. If you received "
     "this in error, please notify the sender and delete it.",
@@ -510,12 +536,19 @@ def enrichment_json(c: Ctx) -> str:
         "description": c.fill(r.choice(ENRICH_DESCRIPTIONS)),
         "technologies": r.sample(TECH, r.randint(2, 6)),
         "contacts": [
-            {"name": f"{c.first} {c.last}", "title": c.title, "email": f"{c.first.lower()}@{c.domain}"}
+            {
+                "name": f"{c.first} {c.last}",
+                "title": c.title,
+                "email": f"{c.first.lower()}@{c.domain}",
+            }
         ],
     }
     if r.random() < 0.6:
         payload["news"] = [
-            {"title": c.fill(t), "date": f"{c.fill('{year}')}-0{r.randint(1, 9)}-1{r.randint(0, 9)}"}
+            {
+                "title": c.fill(t),
+                "date": f"{c.fill('{year}')}-0{r.randint(1, 9)}-1{r.randint(0, 9)}",
+            }
             for t in r.sample(NEWS, r.randint(1, 3))
         ]
     if r.random() < 0.4:
@@ -582,7 +615,12 @@ MULTI = {
         "Potete inviarci un preventivo per {n} licenze?",
         "Cordiali saluti",
     ],
-    "pt": ["Olá {rep},", "obrigado pelo contato.", "Pode me enviar a proposta até {day}?", "Atenciosamente"],
+    "pt": [
+        "Olá {rep},",
+        "obrigado pelo contato.",
+        "Pode me enviar a proposta até {day}?",
+        "Atenciosamente",
+    ],
     "nl": [
         "Hoi {rep},",
         "bedankt voor je bericht.",
@@ -641,6 +679,22 @@ PROSPECT_QUESTIONS = [
     "How should we prepare for the security review on {day}?",
     "Can you analyze the trial data and tell us which features the team used most?",
     "Please suggest two or three dates for the workshop in {city}.",
+    "Can you send the reference architecture for the {tech} integration?",
+    "What is the typical payback period your customers see?",
+    "Could you suggest how we should split the rollout between teams?",
+    "Is the reporting module included in the Enterprise tier?",
+    "How do you price the API calls above the included volume?",
+    "Could you recommend a partner who can help with the implementation in {city}?",
+    "What training do you offer for new managers?",
+    "Can we see the roadmap for the forecasting features?",
+    "How would the contract look if we started with {n} seats and grew later?",
+    "Could you walk our {title} through the security model on {day}?",
+    "Can you give us a breakdown of the one-time fees?",
+    "What would you need from our IT team to start the pilot?",
+    "How does the renewal pricing work after the first year?",
+    "Could you share how {vendor} rolled this out across their offices?",
+    "Which data does the connector read from {tech}?",
+    "Can you tell me what the support SLA is for critical issues?",
 ]
 TIPS = [
     "Tip of the week: schedule your pipeline review for Monday mornings so the week starts with clean data.",
@@ -667,6 +721,22 @@ TIPS = [
     "Join the community and share what works for your team.",
     "Make the most of your trial: invite two colleagues and import one week of data.",
     "Curious how AI can help your reps? Watch the two-minute demo.",
+    "Three questions to ask in every discovery call: why now, why change, why us.",
+    "How to keep your pipeline honest: remove deals with no next step.",
+    "Our favourite template this month: the one-page mutual action plan.",
+    "Ask for referrals right after a customer hits their first milestone.",
+    "Record your demos and review one a week with your manager.",
+    "Use the weekly digest to spot deals that stalled for more than 14 days.",
+    "Write down the customer's success criteria before the pilot starts.",
+    "Plan your territory: rank accounts by fit and intent, then by size.",
+    "Share a short recap after every meeting; it prevents surprises at signature.",
+    "Webinar: forecasting with confidence in {q} - save your seat.",
+    "Checklist for renewals: usage review, stakeholder map, pricing options.",
+    "Try shorter emails: our data shows replies go up by {pct}%.",
+    "Learn how to map the buying committee in complex {industry} deals.",
+    "Find your champion early and give them material they can forward.",
+    "Keep notes in the CRM, not in your inbox, so the team can help.",
+    "Don't discount too early: anchor on value before you talk price.",
 ]
 SUPPORT = [
     "Please forward this email to your IT admin so they can approve the integration.",
@@ -693,24 +763,113 @@ SUPPORT = [
     "Tell us how we did: rate your support experience from 1 to 5.",
     "You can manage notification settings under Preferences at any time.",
     "Have your account ID ready when you call us at +1 555 0{n}.",
+    "Please add our sending domain to your allow list so our emails are not filtered.",
+    "Your export is ready. Download it within seven days from the Reports page.",
+    "To keep your integration running, re-authorise {tech} before {day}.",
+    "Reply with a screenshot of the error so we can investigate.",
+    "Ask each user to accept the invitation in their inbox.",
+    "Your seat limit has been reached. Remove inactive users or buy more seats.",
+    "Go to Settings and choose Security to review active sessions.",
+    "Please update the billing contact if invoices should go to someone else.",
+    "Send us the request ID shown on the error page and we will look into it.",
+    "Sign in to the admin console to approve the pending access requests.",
+    "Check that the connector user still has read access to the {tech} objects.",
+    "Let us know a good time for our engineer to call you about the migration.",
+    "Install the browser extension to log emails automatically.",
+    "Please read the updated terms of service before {day}.",
+    "Confirm the change by clicking the button below.",
+    "Contact your account manager to add the analytics add-on.",
 ]
 FAQ = [
-    ("How do I cancel my subscription?", "Go to Settings > Billing and click Cancel plan."),
+    (
+        "How do I cancel my subscription?",
+        "Go to Settings > Billing and click Cancel plan.",
+    ),
     ("Can I change my plan later?", "Yes, you can upgrade or downgrade at any time."),
-    ("What payment methods do you accept?", "We accept credit cards, SEPA and bank transfer."),
+    (
+        "What payment methods do you accept?",
+        "We accept credit cards, SEPA and bank transfer.",
+    ),
     ("Where is my data stored?", "In data centres in the EU and US, your choice."),
     ("How do I add a new user?", "Admins can invite teammates from the Team page."),
     ("Is there a free trial?", "Yes, 14 days with all features included."),
-    ("What is your uptime guarantee?", "99.9% on the Enterprise plan, backed by credits."),
+    (
+        "What is your uptime guarantee?",
+        "99.9% on the Enterprise plan, backed by credits.",
+    ),
     ("How can I export my data?", "Use the Export button on any report, or the API."),
     ("Do you offer discounts for non-profits?", "Yes, contact sales for details."),
     ("How do I reset my password?", "Click 'Forgot password' on the login page."),
     ("Who can I contact for help?", "Email support@{domain} or use the chat widget."),
-    ("Can I integrate with {tech}?", "Yes, the connector is available on all paid plans."),
-    ("What happens when my trial ends?", "Your workspace is paused until you choose a plan."),
+    (
+        "Can I integrate with {tech}?",
+        "Yes, the connector is available on all paid plans.",
+    ),
+    (
+        "What happens when my trial ends?",
+        "Your workspace is paused until you choose a plan.",
+    ),
     ("How do I schedule a report?", "Open the report, click Schedule and pick a time."),
-    ("What are some good ways to get started?", "Import your contacts, then try a template."),
-    ("How secure is the platform?", "We are SOC 2 Type II certified and encrypt all data."),
+    (
+        "What are some good ways to get started?",
+        "Import your contacts, then try a template.",
+    ),
+    (
+        "How secure is the platform?",
+        "We are SOC 2 Type II certified and encrypt all data.",
+    ),
+    (
+        "Can I get an invoice in my company's name?",
+        "Yes, add your company details under Billing.",
+    ),
+    (
+        "Do you offer a discount for annual billing?",
+        "Annual plans are 15% cheaper than monthly.",
+    ),
+    (
+        "How do I remove a user?",
+        "Admins can deactivate users from the Team page; their data stays.",
+    ),
+    (
+        "What support is included?",
+        "Email support on all plans; phone support on Enterprise.",
+    ),
+    (
+        "Can I import data from {tech}?",
+        "Yes, use the import wizard or ask our team for help.",
+    ),
+    ("Is there a mobile app?", "Yes, for iOS and Android, included in every plan."),
+    (
+        "How do I change the account owner?",
+        "Contact support from the current owner's login.",
+    ),
+    (
+        "What languages does the interface support?",
+        "English, German, French and Spanish.",
+    ),
+    ("How often is data synced?", "Every five minutes, or instantly with webhooks."),
+    ("Can I try the API before buying?", "Yes, every trial includes API access."),
+    (
+        "How do I download my invoices?",
+        "Open Billing and click Download next to each invoice.",
+    ),
+    (
+        "What happens to my data if I cancel?",
+        "You can export it for 30 days, then it is deleted.",
+    ),
+    ("Do you sign a DPA?", "Yes, our standard DPA is available on request."),
+    (
+        "Can I set different permissions for managers?",
+        "Yes, with custom roles on the Business plan.",
+    ),
+    (
+        "How do I get started with the onboarding?",
+        "Book a kickoff call from the welcome email.",
+    ),
+    (
+        "Where can I see planned maintenance?",
+        "On our status page, announced a week ahead.",
+    ),
 ]
 CRM_ACTIONS = [
     "Action items: send the deck by Friday, book the security review, loop in {first}.",
@@ -729,6 +888,30 @@ CRM_ACTIONS = [
     "Explain the discount approval process to {first}; she asked twice.",
     "Reminder: update the close date and the amount after the negotiation call.",
     "Call {first} back about the invoice question; she prefers mornings.",
+    "Send the revised order form to {first} and copy procurement.",
+    "Book the solutions engineer for a {tech} deep dive on {day}.",
+    "Ask {first} who else needs to approve the budget.",
+    "Update the stage to Negotiation once legal returns the redlines.",
+    "Share the implementation timeline with the {title} before {day}.",
+    "Check whether their {tech} contract ends before ours starts.",
+    "Find a customer reference in {industry} for {first} to call.",
+    "Confirm the seat count ({n}) and the start date with {first}.",
+    "Review the security questionnaire answers with our security team.",
+    "Set a reminder to chase the signed contract on {day}.",
+    "Summarize the objections from the demo and share them with product.",
+    "Suggest a pilot with {n} users to get around the budget freeze.",
+    "Recommend the premium support plan; they have no in-house admin.",
+    "Prepare a side-by-side comparison with {vendor} for the {title}.",
+    "Write up the pricing options for {first}: annual vs. two-year.",
+    "Email {first} the recording of the demo and the slides.",
+    "Plan the onsite in {city} with the account manager.",
+    "Explain to {first} how the usage-based add-on is billed.",
+    "Log the call and move the close date to the end of {q}.",
+    "Introduce {first} to our implementation lead before kickoff.",
+    "Research who the new {title} is and whether they used us before.",
+    "Draft a renewal proposal with a {pct}% uplift and send it to {first}.",
+    "Remind {first} that the discount expires at the end of {q}.",
+    "Ask finance to issue the credit note for the overbilled seats.",
 ]
 
 

@@ -548,3 +548,245 @@ def more_positives(rng: random.Random) -> list[str]:
         for s, t in itertools.product(MORE_OUTPUT_SHAPES, OUTPUT_THINGS)
     ]
     return out + [s.format(s=x) for s, x in itertools.product(MORE_SENTIMENT_SHAPES, SNIPPETS)]
+
+
+# CRM action items addressed to the rep (negatives): imperative, but about the deal and its people.
+REP_ACTION_SHAPES = [
+    "Draft {doc} for {name}.",
+    "Send {name} {doc} before {when}.",
+    "Book {meeting} with {name} for {when}.",
+    "Prepare {doc} ahead of {meeting}.",
+    "Ask {name} about {topic}.",
+    "Confirm {topic} with {name} by {when}.",
+    "Follow up with {name} on {topic} {when}.",
+    "Loop in {role} on {topic}.",
+    "Review {doc} with {name} before {meeting}.",
+    "Update the close date and amount after {meeting}.",
+    "Research their current vendor before {meeting}.",
+    "Write {name} a short note about {topic}.",
+    "Suggest {meeting} to {name} for {when}.",
+    "Recommend the annual plan to {name} if {topic} is settled.",
+    "Check {topic} and report back to {name}.",
+    "Explain {topic} to {name} again; they were confused on the last call.",
+    "Summarize {meeting} for {name} and {role}.",
+    "Translate {doc} for their regional office.",
+    "Remind {name} about {topic}.",
+    "Find out who signs off on {topic}.",
+    "Get {doc} signed by {when}.",
+    "Flag {topic} to {role}.",
+    "Chase {name} for {doc}.",
+    "Next step: {meeting} {when}; bring {doc}.",
+    "Owner to send {doc} and log the call.",
+    "Create a task to revisit {topic} {when}.",
+    "Make sure {role} has seen {doc}.",
+    "Plan {meeting} around {topic}.",
+]
+REP_DOCS = [
+    "the proposal",
+    "the updated quote",
+    "the order form",
+    "the pricing sheet",
+    "the case study",
+    "the ROI model",
+    "the SOC 2 report",
+    "the renewal terms",
+    "the implementation plan",
+    "the slide deck",
+    "the contract redlines",
+    "the onboarding checklist",
+    "the corrected invoice",
+    "a summary of the trial",
+    "the reference list",
+    "the DPA",
+]
+REP_TOPICS = [
+    "the discount request",
+    "the renewal date",
+    "the seat count",
+    "data residency",
+    "the SSO setup",
+    "the legal review",
+    "budget approval",
+    "the pilot results",
+    "the CRM integration",
+    "payment terms",
+    "the open support tickets",
+    "per-seat pricing",
+    "the procurement steps",
+    "the expansion to a second team",
+    "the decision timeline",
+    "the champion leaving",
+]
+REP_MEETINGS = [
+    "the discovery call",
+    "the QBR",
+    "the demo",
+    "the kickoff",
+    "the renewal call",
+    "the security review",
+    "the negotiation call",
+    "a check-in",
+    "the workshop",
+    "the executive briefing",
+]
+REP_WHEN = [
+    "Friday",
+    "end of day",
+    "Monday morning",
+    "the end of the month",
+    "next Tuesday",
+    "next week",
+    "today",
+]
+REP_ROLES = [
+    "the CFO",
+    "legal",
+    "the solutions engineer",
+    "their IT lead",
+    "procurement",
+    "our sales manager",
+]
+REP_NAMES = ["Jordan", "Alex", "Sam", "Robin", "Casey", "Morgan", "Taylor", "Jamie", "Avery", "Riley"]
+
+
+def rep_action_negatives(rng: random.Random, n: int = 500) -> list[str]:
+    """CRM action items for the rep, from the shapes and slots above (training negatives)."""
+    out: list[str] = []
+    for _ in range(n):
+        out.append(
+            rng.choice(REP_ACTION_SHAPES).format(
+                name=rng.choice(REP_NAMES),
+                doc=rng.choice(REP_DOCS),
+                topic=rng.choice(REP_TOPICS),
+                meeting=rng.choice(REP_MEETINGS),
+                when=rng.choice(REP_WHEN),
+                role=rng.choice(REP_ROLES),
+            )
+        )
+    return sorted(set(out))
+
+
+def rep_action_note(rng: random.Random, company: str) -> str:
+    """A CRM note made of action items for the rep (a training negative document)."""
+    items = rng.sample(rep_action_negatives(rng, 40), rng.randint(1, 4))
+    header = f"Account: {company} | Owner: {rng.choice(REP_NAMES)}"
+    if rng.random() < 0.5:
+        items = [f"{i}) {x}" for i, x in enumerate(items, 1)]
+    return header + "\n" + ("\n" if rng.random() < 0.7 else " ").join(items)
+
+
+# Small talk and personal asides in business mail (negatives): everyday topics, but statements and
+# pleasantries, not requests to an assistant. Written for this project.
+SMALL_TALK_SHAPES = [
+    "Hope you had a great {event}.",
+    "Hope you enjoyed the {event}!",
+    "I just got back from {event}, so I'm catching up on email.",
+    "Sorry for the slow reply, I was away for {event}.",
+    "We had {event} last week and the whole team is still tired.",
+    "Thanks again for the tip about {thing}, it was great.",
+    "Congrats on {news}!",
+    "I'm out next week for {event}.",
+    "My {person} is sick today, so I'm working from home.",
+    "Enjoy {event}!",
+    "Funny you mention {thing}, my {person} loves it too.",
+    "The {thing} recommendation was spot on, thank you.",
+    "Thanks for the family photo, {news} looks wonderful.",
+    "Happy holidays to you and your family.",
+    "Have a lovely weekend.",
+    "The weather here has been terrible all week.",
+    "It was nice to chat about {thing} before the call.",
+    "Say hi to your {person} from me.",
+]
+SMALL_TALK_EVENTS = [
+    "the long weekend",
+    "a ski trip with the kids",
+    "our family holiday in Spain",
+    "my sister's wedding",
+    "the summer break",
+    "a hiking trip in the Alps",
+    "the Christmas holidays",
+    "a few days at the beach",
+    "the marathon on Sunday",
+    "your birthday dinner",
+    "parental leave",
+    "the company barbecue",
+]
+SMALL_TALK_THINGS = [
+    "the Italian restaurant",
+    "the podcast",
+    "the book on habits",
+    "the hiking trail",
+    "your dog",
+    "the coffee place near your office",
+    "the football final",
+    "the jazz concert",
+    "sourdough baking",
+    "the new bike",
+]
+SMALL_TALK_NEWS = [
+    "the new baby",
+    "the new house",
+    "the promotion",
+    "the move",
+    "the anniversary",
+    "the puppy",
+]
+SMALL_TALK_PEOPLE = ["daughter", "son", "wife", "husband", "partner", "kid", "dog"]
+
+
+def small_talk_negatives(rng: random.Random, n: int = 300) -> list[str]:
+    """Personal asides and pleasantries from business correspondence (training negatives)."""
+    out: list[str] = []
+    for _ in range(n):
+        out.append(
+            rng.choice(SMALL_TALK_SHAPES).format(
+                event=rng.choice(SMALL_TALK_EVENTS),
+                thing=rng.choice(SMALL_TALK_THINGS),
+                news=rng.choice(SMALL_TALK_NEWS),
+                person=rng.choice(SMALL_TALK_PEOPLE),
+            )
+        )
+    return sorted(set(out))
+
+
+# Statements (not requests) that mention everyday things: captions, asides, descriptions (negatives).
+STATEMENT_SHAPES = [
+    "The {x} was great.",
+    "We loved the {x}.",
+    "Photos of the {x} attached.",
+    "A quick note about the {x}.",
+    "{X} in the background of the video call, sorry about that.",
+    "My {x} says hello.",
+    "Thanks for the {x}.",
+    "The {x} at the offsite was a nice touch.",
+    "Our office now has a {x}.",
+    "I was at the {x} last week.",
+    "Still thinking about the {x} from the team dinner.",
+]
+EVERYDAY_THINGS = [
+    "family dinner",
+    "birthday cake",
+    "beach photos",
+    "holiday card",
+    "dog",
+    "coffee machine",
+    "football match",
+    "concert",
+    "wedding",
+    "garden party",
+    "pizza",
+    "kids' drawings",
+    "ski trip",
+    "museum visit",
+    "flowers",
+    "wine tasting",
+]
+
+
+def statement_negatives(rng: random.Random) -> list[str]:
+    """Statements that mention everyday things without asking for anything (training negatives)."""
+    out = []
+    for shape in STATEMENT_SHAPES:
+        for x in rng.sample(EVERYDAY_THINGS, 8):
+            out.append(shape.format(x=x, X=x[0].upper() + x[1:]))
+    return out

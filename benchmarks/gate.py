@@ -1,11 +1,14 @@
 """Governed actions per second over HTTP: `POST /v1/actions` end to end, beside a bare-parse floor.
 
-Run with `.venv/bin/python benchmarks/gate.py [--quick] [--json] [--pg-url URL]`.
+Run with `.venv/bin/python benchmarks/gate.py [--quick] [--json] [--pg-url URL] [--workers N] [--h11]`.
 
 For each backend (SQLite, and PostgreSQL when reachable) a fresh home is initialised, the policy's
 limits are raised so that no request is denied for volume (the counters are still kept), and
-`uvicorn` serves `proctor.api.create_app` in a subprocess on a free loopback port. The floor is a
-bare Starlette endpoint in its own uvicorn subprocess that only parses the same bodies with orjson.
+`uvicorn` serves `proctor.api.create_app` in a subprocess on a free loopback port (`--workers N`: N
+processes, as `proctor serve --workers N` runs them; `--h11`: h11 + asyncio instead of uvicorn's
+default httptools + uvloop). The floor is a bare Starlette endpoint served the same way that only
+parses the same bodies with orjson. Every row also gives the server's CPU time per request (all its
+processes, from /proc), which moves far less than actions/s with what else runs on the machine.
 An asyncio load generator in this process (raw HTTP/1.1 keep-alive on asyncio streams: httpx
 itself saturated a core before the floor did) keeps 1 or 32 connections busy with a mix of
 governed actions (a CRM task that executes, a CRM update that executes, a first-touch email that
@@ -92,21 +95,35 @@ def body(i: int) -> bytes:
 # --- servers (run in subprocesses) -----------------------------------------------------------------
 
 
-def serve_proctor(home: str, database_url: str, port: int) -> None:
-    """Subprocess entry: Proctor's API over the given home and database."""
+def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    """h11 + asyncio when asked (`--h11`), else uvicorn's default: httptools + uvloop when installed."""
+    if args.h11:
+        return {"http": "h11", "loop": "asyncio"}
+    return {"http": "auto", "loop": "auto"}
+
+
+def serve_proctor(args: argparse.Namespace) -> None:
+    """Subprocess entry: Proctor's API over the given home and database (`--workers` processes)."""
     import uvicorn
+
+    options = {"host": "127.0.0.1", "port": args.port, "log_level": "warning", "access_log": False}
+    options |= _uvicorn_options(args)
+    if args.workers > 1:  # what `proctor serve --workers N` runs: each process builds its own services
+        os.environ["PROCTOR_HOME"] = args.home
+        os.environ["PROCTOR_DATABASE_URL"] = args.database_url
+        uvicorn.run("proctor.api.app:app_from_settings", factory=True, workers=args.workers, **options)
+        return
 
     from proctor.api import create_app
     from proctor.bootstrap import build
     from proctor.config import Settings
 
-    services = build(Settings(home=Path(home), database_url=database_url), migrate=True)
-    uvicorn.run(create_app(services), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    services = build(Settings(home=Path(args.home), database_url=args.database_url), migrate=True)
+    uvicorn.run(create_app(services), **options)
 
 
-def serve_floor(port: int) -> None:
-    """Subprocess entry: a bare Starlette endpoint that parses the body and answers a constant."""
-    import uvicorn
+def floor_app() -> Any:
+    """A bare Starlette endpoint that parses the body and answers a constant (the floor)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
@@ -120,8 +137,21 @@ def serve_floor(port: int) -> None:
             return Response(b"{}", status_code=422, media_type="application/json")
         return Response(answer, media_type="application/json")
 
-    app = Starlette(routes=[Route("/v1/actions", endpoint, methods=["POST"])])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return Starlette(routes=[Route("/v1/actions", endpoint, methods=["POST"])])
+
+
+def serve_floor(args: argparse.Namespace) -> None:
+    """Subprocess entry: the floor, in as many processes as Proctor gets."""
+    import uvicorn
+
+    options = {"host": "127.0.0.1", "port": args.port, "log_level": "warning", "access_log": False}
+    options |= _uvicorn_options(args)
+    if args.workers > 1:
+        uvicorn.run(
+            f"{HERE.stem}:floor_app", factory=True, workers=args.workers, app_dir=str(HERE.parent), **options
+        )
+        return
+    uvicorn.run(floor_app(), **options)
 
 
 class Server:
@@ -145,6 +175,24 @@ class Server:
                     err = self.proc.stderr.read().decode() if self.proc.stderr else ""
                     raise RuntimeError(f"server did not start: {err[-2000:]}") from None
                 time.sleep(0.05)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server process and its worker processes."""
+        pids = [self.proc.pid]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                    pids.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -389,6 +437,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     statuses: dict[str, int]
+    server_cpu_ms: float | None = None  # server CPU (all its processes) per request
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -524,29 +573,39 @@ def check_with_httpx(url: str, key: str) -> None:
         raise RuntimeError(f"{url}: {r.status_code} {r.text[:300]}")
 
 
-def measure(target: str, backend: str, url: str, key: str, args: argparse.Namespace) -> list[Result]:
+def measure(target: str, backend: str, server: Server, key: str, args: argparse.Namespace) -> list[Result]:
+    url = server.url
     check_with_httpx(url, key)
     out = []
     for concurrency in CONCURRENCY:
         count = args.requests if concurrency > 1 else max(50, args.requests // 4)
+        cpu0 = server.cpu_seconds()
         result = asyncio.run(_load(url, key, concurrency, count, args.seconds, args.warmup))
+        served = result.requests + args.warmup
+        result.server_cpu_ms = round((server.cpu_seconds() - cpu0) * 1000 / served, 3) if served else None
         result.target, result.backend = target, backend
         out.append(result)
         print(
             f"  {target:<8} {backend:<10} c={concurrency:<3} {result.per_second:>8.1f}/s "
-            f"p50 {result.p50_ms:.2f} ms p99 {result.p99_ms:.2f} ms errors {result.errors}",
+            f"p50 {result.p50_ms:.2f} ms p99 {result.p99_ms:.2f} ms errors {result.errors} "
+            f"server CPU {result.server_cpu_ms} ms/request",
             file=sys.stderr,
         )
     return out
+
+
+def server_flags(args: argparse.Namespace) -> list[str]:
+    """The serving options a server subprocess inherits from this run."""
+    return ["--workers", str(args.workers), *(["--h11"] if args.h11 else [])]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     results: list[Result] = []
     audit: list[dict[str, Any]] = []
     if not args.audit_only:
-        floor = Server("--serve-floor")
+        floor = Server("--serve-floor", *server_flags(args))
         try:
-            results += measure("floor", "-", floor.url, "floor", args)
+            results += measure("floor", "-", floor, "floor", args)
         finally:
             floor.stop()
     backends: list[tuple[str, str, tuple[str, str] | None]] = []
@@ -562,9 +621,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 key = prepare_home(home, database_url)
                 if not args.audit_only:
                     results.append(in_process(home, database_url, key, name, args))
-                    server = Server("--serve-proctor", "--home", str(home), "--database-url", database_url)
+                    server = Server(
+                        "--serve-proctor",
+                        "--home",
+                        str(home),
+                        "--database-url",
+                        database_url,
+                        *server_flags(args),
+                    )
                     try:
-                        results += measure("proctor", name, server.url, key, args)
+                        results += measure("proctor", name, server, key, args)
                     finally:
                         server.stop()
                 if args.audit or args.audit_only:
@@ -592,9 +658,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "quick": args.quick,
         "requests_per_scenario": args.requests,
         "time_limit_s": args.seconds,
+        "workers": args.workers,
+        "loadavg_after": Path("/proc/loadavg").read_text().split()[:3],
+        "http": "h11 + asyncio" if args.h11 else _http_stack(),
         "results": rows,
         "audit": audit,
     }
+
+
+def _http_stack() -> str:
+    """What uvicorn's "auto" picks here."""
+    import importlib.util
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{http} + {loop}"
 
 
 def show(report: dict[str, Any]) -> None:
@@ -602,7 +680,8 @@ def show(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(
-        title=f"POST /v1/actions over HTTP (loopback, {report['cpus']} CPUs, Python {report['python']})"
+        title=f"POST /v1/actions over HTTP (loopback, {report['cpus']} CPUs, Python {report['python']}, "
+        f"{report['workers']} server process(es), {report['http']})"
     )
     for col in (
         "target",
@@ -614,6 +693,7 @@ def show(report: dict[str, Any]) -> None:
         "p99 ms",
         "errors",
         "vs floor",
+        "server CPU ms/req",
     ):
         table.add_column(col, justify="right" if col not in ("target", "backend") else "left")
     for r in report["results"]:
@@ -630,6 +710,7 @@ def show(report: dict[str, Any]) -> None:
             f"{r['p99_ms']:.2f}",
             str(r["errors"]),
             ratio,
+            "" if r.get("server_cpu_ms") is None else f"{r['server_cpu_ms']:.2f}",
         )
     Console().print(table)
     mixes = {
@@ -655,6 +736,12 @@ def main() -> None:
     parser.add_argument("--audit-only", action="store_true", help="Only measure the audit log alone.")
     parser.add_argument("--seconds", type=float, default=None, help="Time limit per scenario.")
     parser.add_argument("--warmup", type=int, default=None)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Server processes for Proctor and the floor (default 1)."
+    )
+    parser.add_argument(
+        "--h11", action="store_true", help="Serve with h11 + asyncio instead of httptools + uvloop."
+    )
     parser.add_argument("--serve-proctor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
@@ -662,10 +749,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_proctor:
-        serve_proctor(args.home, args.database_url, args.port)
+        serve_proctor(args)
         return
     if args.serve_floor:
-        serve_floor(args.port)
+        serve_floor(args)
         return
     args.requests = args.requests or (300 if args.quick else 3000)
     args.seconds = args.seconds or (8.0 if args.quick else 30.0)

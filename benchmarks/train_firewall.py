@@ -1,10 +1,15 @@
 """Train the shipped injection scorer (deterministic) and write src/proctor/inspect/data/injection_*.
 
-Needs numpy, scipy and scikit-learn at development time only; the runtime reads int8 weights with
+Needs numpy, scipy and scikit-learn at development time only; the runtime reads int16 weights with
 the standard library. Trains on the `train` split only, then reports document-level recall/FPR on
 the `tune` split for a few thresholds (the held-out `test` split is never looked at here).
 
-    .venv/bin/python benchmarks/train_firewall.py
+    .venv/bin/python benchmarks/train_firewall.py            # train, write the shipped files
+    .venv/bin/python benchmarks/train_firewall.py --fold 1   # cross-validation fold, writes nothing
+
+With `--fold k` (k = 0, 1, 2) the template-bank quarter k is the tune split and the other two of
+quarters 0-2 are trained on (quarter 3, the test split, is never used); averaging the three folds
+gives a tune estimate over 3x more unseen templates than the single tune quarter.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import random
 import sys
 import zlib
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +33,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import firewall_attacks as fa
 import firewall_train_bank as tb
 from firewall import dataset
-from proctor.inspect.injection_model import DIM, blank_tags, segment_contexts, segment_features, segments
+from proctor.inspect.injection_model import (
+    ALONE,
+    DIM,
+    Context,
+    Model,
+    blank_tags,
+    segment_contexts,
+    segment_features,
+    segments,
+)
 from proctor.inspect.injection_rules import find_hidden_spans, normalise_for_match, strip_hidden
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "proctor" / "inspect" / "data"
-VERSION = "inj-lr-3-bank"
-C = 0.25
+VERSION = "inj-lr-4-topic"
+C = 0.5
+FEATURES = (
+    "word uni/bi-grams + char 3-5-grams per token, first/last token, length bucket, "
+    "document context (position, own line, lexical overlap), work-vocabulary share, everyday-topic "
+    "words and pronouns (I / we / you); HTML-comment text scored in context"
+)
 
 # Extra generic assistant requests for training only: the kind of line an attacker plants so the
 # agent does something other than its task. Verb templates x topics, written for this project.
@@ -273,7 +294,7 @@ def _contrast_sets() -> tuple[list[str], list[str]]:
     return rng.sample(biz, 300) + BUSINESS_INSTRUCTIONS, rng.sample(world, 300)
 
 
-Segment = tuple[str, tuple[str, str, str], int]
+Segment = tuple[str, Context, int]
 
 
 def _view(text: str) -> str:
@@ -339,7 +360,7 @@ def labelled_segments() -> list[Segment]:
             in_doc = _labelled(text, None) or []
             segs += in_doc
             # The same sentences scored on their own, so a lone segment is not a positive cue.
-            segs += [(seg, ("only", "line", "na"), 0) for seg, _c, _l in in_doc]
+            segs += [(seg, ALONE, 0) for seg, _c, _l in in_doc]
             segs += _hidden_inner(text)
             hosts.append(text)
             continue
@@ -394,18 +415,21 @@ _BANK_NAMES = ["Northwind", "Contoso", "Tailspin", "Fabrikam", "Litware", "Prose
 
 
 def _bank_segments(rng: random.Random, hosts: list[str]) -> list[Segment]:
-    """Hard business documents (FAQ, how-to, action email) as negatives, and off-topic tasks planted in
-    them and in the train hosts as positives (firewall_train_bank; training only)."""
+    """Hard business documents (FAQ, how-to, action email, CRM action notes) as negatives, and off-topic
+    tasks planted in them and in the train hosts as positives (firewall_train_bank; training only)."""
     segs: list[Segment] = []
     docs: list[str] = []
-    for i in range(900):
+    for i in range(1200):
         name = _BANK_NAMES[i % len(_BANK_NAMES)]
-        make = (tb.faq_document, tb.howto_document, tb.action_email)[i % 3]
+        makers = (tb.faq_document, tb.howto_document, tb.action_email, tb.rep_action_note)
+        make = makers[i % len(makers)]
         docs.append(make(rng, name))
     for doc in docs:
         segs += _labelled(doc, None) or []
     pool = hosts + docs
-    for line in tb.business_negatives(rng) + tb.headline_negatives(rng):
+    negatives = tb.business_negatives(rng) + tb.headline_negatives(rng)
+    negatives += tb.rep_action_negatives(rng) + tb.small_talk_negatives(rng) + tb.statement_negatives(rng)
+    for line in negatives:
         segs += _labelled(_plant(rng, rng.choice(pool), line), None) or []
         segs += _standalone(line, 0)
     for task in tb.offtopic_positives(rng) + tb.extra_positives(rng) + tb.more_positives(rng):
@@ -422,62 +446,84 @@ def _matrix(feats: list[list[int]]) -> csr_matrix:
     return csr_matrix((data, indices, indptr), shape=(len(feats), DIM))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Train, quantise, write the weights, and print tune-split numbers."""
-    import argparse
-
-    ap = argparse.ArgumentParser(description="train the shipped injection scorer")
-    ap.add_argument("--C", type=float, default=C, help="inverse L2 regularisation strength")
-    args = ap.parse_args(argv)
-    feats, labels = training_segments()
+def fit(feats: list[list[int]], labels: list[int], c: float) -> tuple[np.ndarray, float, float]:
+    """Logistic regression on the hashed features; returns (int16 weights, scale, bias)."""
     y = np.array(labels)
-    print(f"segments: {len(y)} ({int(y.sum())} injected)")
-    clf = LogisticRegression(C=args.C, class_weight="balanced", max_iter=2000, solver="liblinear")
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
     clf.fit(_matrix(feats), y)
     w = clf.coef_[0]
     scale = float(np.abs(w).max() / 32767.0)
     q = np.clip(np.round(w / scale), -32767, 32767).astype("<i2")
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "injection_weights.bin").write_bytes(zlib.compress(q.tobytes(), 9))
-    meta = {
-        "version": VERSION,
-        "dim": DIM,
-        "scale": scale,
-        "bias": float(clf.intercept_[0]),
-        "features": "word uni/bi-grams + char 3-5-grams per token, first/last token, length bucket, "
-        "document context (position, own line, lexical overlap), work-vocabulary share",
-        "trained_on": "benchmarks/firewall.py split=train (BIPIA email train + generated sales content) "
-        "+ benchmarks/firewall_train_bank.py",
-        "C": args.C,
-    }
-    (OUT / "injection_model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}/injection_weights.bin ({len(zlib.compress(q.tobytes(), 9))} bytes)")
-    _report_tune()
+    return q, scale, float(clf.intercept_[0])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train, quantise, write the weights (unless --fold), and print tune-split numbers."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="train the shipped injection scorer")
+    ap.add_argument("--C", type=float, default=C, help="inverse L2 regularisation strength")
+    ap.add_argument(
+        "--fold",
+        type=int,
+        choices=[0, 1, 2],
+        help="cross-validation: hold out template quarter k as tune (nothing is written)",
+    )
+    ap.add_argument("--save", type=Path, help="with --fold: write the fold's model to this directory")
+    args = ap.parse_args(argv)
+    if args.fold is not None:
+        os.environ["FIREWALL_FOLD"] = str(args.fold)
+    feats, labels = training_segments()
+    print(f"segments: {len(labels)} ({sum(labels)} injected)")
+    q, scale, bias = fit(feats, labels, args.C)
+    out = OUT if args.fold is None else args.save
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "injection_weights.bin").write_bytes(zlib.compress(q.tobytes(), 9))
+        meta = {
+            "version": VERSION,
+            "dim": DIM,
+            "scale": scale,
+            "bias": bias,
+            "features": FEATURES,
+            "trained_on": "benchmarks/firewall.py split=train (BIPIA email train + generated sales content) "
+            "+ benchmarks/firewall_train_bank.py",
+            "C": args.C,
+        }
+        (out / "injection_model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {out}/injection_weights.bin ({len(zlib.compress(q.tobytes(), 9))} bytes)")
+    _report_tune(Model(array("h", q.tobytes()), scale, bias, VERSION))
     return 0
 
 
-def _report_tune() -> None:
+def _report_tune(model: Model) -> None:
     """Tune-split recall/FPR per source for a sweep of MODEL_CUT values (pick the cut from this)."""
-    from proctor.inspect import injection, injection_model
+    from proctor.inspect import injection
 
-    injection_model.load_model.cache_clear()
+    injection.load_model = lambda: model  # type: ignore[assignment]
     rows = [r for r in dataset() if r["split"] == "tune"]
     sources = sorted({r["source"] for r in rows})
     shipped = injection.MODEL_CUT
-    for cut in (0.5, 0.6, 0.65, 0.7, 0.725, 0.75, 0.775, 0.8, 0.85, 0.9):
+    for cut in (0.6, 0.65, 0.7, 0.71, 0.72, 0.73, 0.74, 0.75, 0.8, 0.85):
         injection.MODEL_CUT = cut
         scored = [(r, injection.scan(r["text"]).score >= injection.THRESHOLD) for r in rows]
         parts = []
+        worst = (0.0, "")
         for src in sources:
             inj = [hit for r, hit in scored if r["source"] == src and r["label"] == "injection"]
             cln = [hit for r, hit in scored if r["source"] == src and r["label"] == "clean"]
             rec = f"r={sum(inj) / len(inj):.3f}" if inj else ""
             fpr = f"f={sum(cln) / len(cln):.3f}" if cln else ""
+            if cln:
+                worst = max(worst, (sum(cln) / len(cln), src.split(":")[1]))
             parts.append(f"{src.split(':')[1]}:{rec}{' ' if rec and fpr else ''}{fpr}")
         inj_all = [hit for r, hit in scored if r["label"] == "injection"]
         cln_all = [hit for r, hit in scored if r["label"] == "clean"]
         overall = f"ALL r={sum(inj_all) / len(inj_all):.3f} f={sum(cln_all) / len(cln_all):.3f}"
-        print(f"cut={cut:.3f} {overall} | {' | '.join(parts)}")
+        for carrier in ("comment", "plain"):
+            got = [hit for r, hit in scored if r["label"] == "injection" and r.get("carrier") == carrier]
+            parts.append(f"c-{carrier}:r={sum(got) / max(1, len(got)):.3f}")
+        print(f"cut={cut:.3f} {overall} maxf={worst[0]:.3f}({worst[1]}) | {' | '.join(parts)}")
     injection.MODEL_CUT = shipped
 
 

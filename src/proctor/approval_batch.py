@@ -39,7 +39,8 @@ def batch(
     """Vote on one chunk in one transaction with ONE audit event carrying the chunk's manifest.
 
     Items whose content hash no longer matches (edited since the manifest), that are no longer pending,
-    or that this person may not vote on are refused and listed; the others are counted.
+    that this person may not vote on, or (approving) whose agent is quarantined or disabled are refused
+    and listed; the others are counted.
     """
     from proctor.approvals import requirement
 
@@ -65,6 +66,8 @@ def batch(
                 why = f"the approval is {row['status']}"
             else:
                 why = rules.eligibility(user_id, roles, requirement(row))
+                if why is None and verb == "approve":
+                    why = service.stopped_agent(conn, row)
             if why is not None:
                 refused.append({**item, "reason": why})
             else:

@@ -327,6 +327,9 @@ class ApprovalService:
                         f"approval {row['id']} changed since you viewed it (content hash differs)"
                     )
                 rules.check_eligible(user_id, roles, requirement(row))
+                stopped = self.stopped_agent(conn, row) if verb == "approve" else None
+                if stopped:
+                    raise ConflictError(f"{stopped}: release it before approving its actions, or reject")
                 if params is not None and verb == "approve":
                     row = self._edit(conn, row, user_id, params)
                     decision = row.pop("edit_decision", None)
@@ -345,6 +348,15 @@ class ApprovalService:
             raise ConflictError(f"approval {approval_id} expired: expiry denies the action")
         self._wake()
         return self.get(ws, approval_id)
+
+    def stopped_agent(self, conn: Connection, row: Mapping[str, Any]) -> str | None:
+        """Why the approval's agent may not act now (quarantined or disabled), or None when it may."""
+        action = action_rows.get_action(conn, row["workspace_id"], row["action_id"])
+        agent = identities.get_agent(conn, row["workspace_id"], action["agent_id"])
+        if agent.status == "active":
+            return None
+        why = f" ({agent.status_reason})" if agent.status_reason else ""
+        return f"agent {agent.id} is {agent.status}{why}"
 
     def cancel(self, principal: Any, approval_id: str, reason: str | None = None) -> Json:
         """Withdraw a pending (or approved, not yet running) action: its agent, or an admin/manager."""

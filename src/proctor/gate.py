@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from proctor import tool_screen
 from proctor.domain.actions import CATALOGUE, Catalogue
 from proctor.domain.audit import AuditEvent, canonical, redact, utc_stamp
 from proctor.domain.decisions import Decision, Effect
@@ -346,8 +347,13 @@ class Gate:
         )
         with self.store.read() as conn:
             tz = fact_rows.user_timezone(conn, workspace_id, req.on_behalf_of) if req.on_behalf_of else None
+            agent = identities.get_agent(conn, workspace_id, row["agent_id"])
         common = self._common(principal, req, action_id, policy, now, tz)
-        done = self._run_connector(workspace_id, action_id, row["agent_id"], req, policy)
+        if agent.status != "active":  # quarantined after the approval: SPEC §5 denies it everything
+            why = f" ({agent.status_reason})" if agent.status_reason else ""
+            done = failure(ProctorError(f"agent {agent.id} is {agent.status}{why}: not executed"))
+        else:
+            done = self._run_connector(workspace_id, action_id, row["agent_id"], req, policy)
         self.writer.run(self._finish_job(workspace_id, action_id, row["agent_id"], req, common, done))
         with self.store.read() as conn:
             row = action_rows.get_action(conn, workspace_id, action_id)
@@ -368,11 +374,12 @@ class Gate:
                 action_rows.record_attempt(conn, ws, action_id, outcome, utc_stamp(self.clock()))
 
         try:
-            return self.connectors.run(
+            done = self.connectors.run(
                 ws, action_id, agent_id, req.action, dict(req.params), target, allowlist, attempt
             )
         except ProctorError as exc:
             return failure(exc)
+        return tool_screen.apply(self, ws, agent_id, req, policy, done)
 
     def _finish_job(
         self,

@@ -1,9 +1,9 @@
 """Rollback: revert one action, a run, an approval batch or an agent's time window, newest first, audited.
 
 The plan comes from `proctor.domain.rollback` (pure); this service reads the recorded changes and
-the records' current state, and — unless `dry_run` — carries the plan out through the connectors
-(which re-check conflicts at write time), marks the changes reverted and appends one `rollback`
-event per reverted action plus a summary event.
+the records' current state, and — unless `dry_run` — writes the plan ahead as a `started` event,
+carries it out through the connectors (which re-check conflicts at write time), marks the changes
+reverted and appends one `rollback` event per reverted action plus a `done` summary event.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ class RollbackService:
         items = self.plan(ws, scope, ref, since=since, until=until, force=force)
         rollback_id = fast_id("rbk")
         if not dry_run:
+            if any(item.writes for item in items):
+                self._started(ws, rollback_id, scope, ref, items, force, actor)
             for item in items:
                 if item.writes:
                     self._perform(ws, item, force)
@@ -103,6 +105,40 @@ class RollbackService:
             "summary": rules.summary(items),
             "items": [i.to_dict() for i in items],
         }
+
+    def _started(
+        self,
+        ws: str,
+        rollback_id: str,
+        scope: str,
+        ref: str,
+        items: list[rules.PlanItem],
+        force: bool,
+        actor: str,
+    ) -> None:
+        """Write ahead: the plan is durable in the audit trail before any connector write, so a rollback
+        cut short (a crash, a killed process) shows as `started` without its `done` event."""
+        planned = [
+            {"action_id": i.action_id, "object": i.object, "record_id": i.record_id, "status": i.status}
+            for i in items
+            if i.writes
+        ]
+        with self.store.write() as conn:
+            self.audit.append(
+                conn,
+                ws,
+                "rollback",
+                self.clock(),
+                actor={"workspace_id": ws, "by": actor},
+                outcome={"status": "started", "summary": rules.summary(items)},
+                detail={
+                    "rollback_id": rollback_id,
+                    "scope": scope,
+                    "id": ref,
+                    "force": force,
+                    "planned": planned,
+                },
+            )
 
     def _perform(self, ws: str, item: rules.PlanItem, force: bool) -> None:
         """Carry out one planned inverse; the connector's own conflict check has the last word."""

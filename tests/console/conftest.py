@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from tests.serving import free_port, serving
 
 from proctor.api import create_app
 from proctor.bootstrap import Services, build, init_home
@@ -36,12 +34,6 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "correct horse battery"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -140,31 +132,20 @@ def console_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleEnv
         )
         services = build(settings, migrate=True)
         seeded = seed(services, sink.port)
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
         try:
-            yield ConsoleEnv(
-                url=f"http://127.0.0.1:{port}",
-                services=services,
-                sink=sink,
-                ws=seeded["ws"],
-                agent_id=seeded["agent"],
-                agent_key=seeded["key"],
-                people=seeded["people"],
-                other_ws=seeded["other"],
-                other_agent_key=seeded["other_key"],
-            )
+            with serving(create_app(services)) as url:
+                yield ConsoleEnv(
+                    url=url,
+                    services=services,
+                    sink=sink,
+                    ws=seeded["ws"],
+                    agent_id=seeded["agent"],
+                    agent_key=seeded["key"],
+                    people=seeded["people"],
+                    other_ws=seeded["other"],
+                    other_agent_key=seeded["other_key"],
+                )
         finally:
-            server.should_exit = True
-            thread.join(10)
             services.close()
 
 
@@ -201,18 +182,28 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Any]:
-    """A factory of pages in fresh browser contexts (separate cookie jars = separate people)."""
+    """A factory of pages in fresh browser contexts (separate cookie jars = separate people).
+
+    Every page listens to the browser console: a Content-Security-Policy violation (an inline script,
+    a blocked style or frame) fails the test that caused it."""
     contexts: list[Any] = []
+    violations: list[str] = []
 
     def make(width: int = 1280, height: int = 900) -> Any:
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+        )
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not violations, f"the console broke its own Content-Security-Policy: {violations}"
 
 
 def sign_in(page: Any, env: ConsoleEnv, who: str) -> Any:

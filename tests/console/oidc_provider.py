@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import uvicorn
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+from tests.serving import serving
 
 
 @dataclass
@@ -137,15 +136,5 @@ class LocalProvider:
 def serve_provider(port: int) -> Iterator[LocalProvider]:
     """Run a LocalProvider on 127.0.0.1:`port` until the block ends."""
     provider = LocalProvider(issuer=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(provider.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the test identity provider did not start"
-        time.sleep(0.02)
-    try:
+    with serving(provider.app(), port, "the test identity provider"):
         yield provider
-    finally:
-        server.should_exit = True
-        thread.join(10)

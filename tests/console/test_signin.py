@@ -105,3 +105,41 @@ def test_sign_in_and_out_in_a_browser(console_env: ConsoleEnv, new_page: Any) ->
 def test_narrow_window_still_shows_the_navigation(console_env: ConsoleEnv, new_page: Any) -> None:
     page = sign_in(new_page(width=375, height=700), console_env, "ada")
     assert page.locator("nav[aria-label=Main]").is_visible()
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(console_env: ConsoleEnv) -> None:
+    admin = console_env.services.admin
+    user = admin.create_user(console_env.ws, "tess@acme.io", "Tess Temp", ["rep"])
+    admin.set_password(console_env.ws, user["id"], "the right one, at last")
+    with httpx.Client() as client:
+        token = _csrf(client, console_env)
+        url = f"{console_env.url}/console/login"
+        for _ in range(5):
+            wrong = client.post(url, data={"email": "tess@acme.io", "password": "guess", "csrf_token": token})
+            assert wrong.status_code == 401
+        locked = client.post(
+            url, data={"email": "TESS@acme.io", "password": "the right one, at last", "csrf_token": token}
+        )
+        assert locked.status_code == 429
+        assert "Too many failed sign-ins" in locked.text
+        assert 60 <= int(locked.headers["Retry-After"]) <= 15 * 60 + 1
+    maria = console_env.people["maria"]
+    with httpx.Client() as other:
+        fine = other.post(
+            f"{console_env.url}/console/login",
+            data={"email": maria.email, "password": maria.password, "csrf_token": _csrf(other, console_env)},
+            follow_redirects=False,
+        )
+        assert fine.status_code == 303  # another account from the same address is not locked out
+
+
+def test_console_pages_forbid_framing_and_foreign_scripts(console_env: ConsoleEnv) -> None:
+    page = httpx.get(f"{console_env.url}/console/login")
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"  # pages hold customer data: never cached
+    assert "<script>" not in page.text  # every script is a file of the console's own
+    static = httpx.get(f"{console_env.url}/console/static/console.js")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("cache-control", "")

@@ -372,10 +372,12 @@ def test_bad_admin_and_audit_input_names_the_field(env: Env, http: httpx.Client)
         http.get("/v1/audit", params={"limit": "many"}, headers=auditor),
         http.get("/v1/audit", params={"since": "yesterday"}, headers=auditor),
         http.get("/v1/audit", params={"cursor": "abc"}, headers=auditor),
+        http.get("/v1/audit", params={"cursor": "10000000000000000000"}, headers=auditor),  # > 64 bits
+        http.get("/v1/audit", params={"cursor": "-3"}, headers=auditor),
     ]
     fields = [error_of(r)["field"] for r in cases]
     assert [r.status_code for r in cases] == [422] * len(cases)
-    assert fields == ["name", "body", "roles.0", "scopes", "limit", "since", "cursor"]
+    assert fields == ["name", "body", "roles.0", "scopes", "limit", "since", "cursor", "cursor", "cursor"]
 
 
 # --- admin and audit ---------------------------------------------------------------------------------

@@ -87,6 +87,15 @@ def test_agents_keys_users_and_delegations(home: Path) -> None:
     quarantined = ok_here(home, "agents", "quarantine", agent["id"], "--reason", "odd sends")
     assert quarantined["status"] == "quarantined" and quarantined["status_reason"] == "odd sends"
     assert ok_here(home, "agents", "release", agent["id"])["status"] == "active"
+    other = ok_here(home, "agents", "create", "bad-bot")
+    ok_here(home, "agents", "quarantine", other["id"], "--reason", "sent to a competitor")
+    paused = ok_here(home, "workspaces", "pause")
+    assert agent["id"] in paused["paused"] and other["id"] not in paused["paused"]
+    assert ok_here(home, "agents", "show", agent["id"])["status"] == "quarantined"
+    resumed = ok_here(home, "workspaces", "resume")
+    assert agent["id"] in resumed["resumed"] and other["id"] not in resumed["resumed"]
+    assert ok_here(home, "agents", "show", other["id"])["status"] == "quarantined"  # its own reason stands
+    assert ok_here(home, "agents", "show", agent["id"])["status"] == "active"
     revoked = ok_here(home, "agents", "revoke-key", agent["id"], key["id"])
     assert revoked["revoked_at"]
 

@@ -60,6 +60,9 @@ def test_demo_runs_the_control_plane_live(demo: tuple[Path, str]) -> None:
     assert "phone: '+49 30 1234567' → '+49-30-5550123'" in text  # the rollback preview
     assert "phone restored: '+49-30-5550123'" in text
     assert "email cannot be un-sent" in text
+    assert "firewall: injection in record.body; run tainted: True" in text  # step 4: a planted CRM note
+    assert "export@data-collect.net" not in text  # the hidden comment never reaches the agent
+    assert "the agent's next send in run_demo_notes: pending_approval" in text
     assert "audit chain verifies: yes" in text
     assert [p.name for p in cwd.iterdir()] == [".proctor-demo"]  # only the demo home is written
 
@@ -67,7 +70,7 @@ def test_demo_runs_the_control_plane_live(demo: tuple[Path, str]) -> None:
 def test_demo_leaves_the_console_ready(demo: tuple[Path, str]) -> None:
     _, text = demo
     assert "run run_q4_cleanup: 2 CRM edits of con_123 executed and kept" in text
-    assert "3 approvals waiting in the inbox" in text
+    assert "4 approvals waiting in the inbox" in text
     assert "Part 3 — the console" in text
     assert "PROCTOR_HOME=.proctor-demo proctor serve" in text and "proctor demo --serve" in text
     assert re.search(r"lee@acme\.io\s+│ manager │ \S{12}", text)

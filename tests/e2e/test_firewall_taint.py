@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import yaml
+from tests.serving import serving
 
 from proctor.api import create_app
 from proctor.bootstrap import build, init_home
@@ -47,12 +44,6 @@ class Server:
     agent_key: str
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home: Path = tmp_path_factory.mktemp("fw-home")
@@ -68,20 +59,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _meta, key = services.admin.issue_agent_key(ws, agent["id"], ["*"])
     assert services.gate.connectors is not None
     services.gate.connectors.crm(ws).seed()
-    port = _free_port()
-    config = uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
     try:
-        yield Server(f"http://127.0.0.1:{port}", key)
+        with serving(create_app(services)) as url:
+            yield Server(url, key)
     finally:
-        uv.should_exit = True
-        thread.join(10)
         services.close()
         sink.stop()
 

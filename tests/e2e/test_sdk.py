@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import yaml
+from tests.serving import serving
 
 from proctor import ActionDenied, ApprovalPending, AsyncClient, Client, governed
 from proctor.api import create_app
@@ -65,21 +65,10 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     sink = SmtpSink(home / "mail").start()  # email.send goes out over SMTP where the connector does that
     extra = {"local_smtp": f"{sink.host}:{sink.port}"} if "local_smtp" in Settings.model_fields else {}
     services = build(Settings(home=home, **extra), migrate=True)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(services), host="127.0.0.1", port=0, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield Env(f"http://127.0.0.1:{port}", services)
+        with serving(create_app(services)) as url:
+            yield Env(url, services)
     finally:
-        server.should_exit = True
-        thread.join(10)
         services.close()
         sink.stop()
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from proctor.bootstrap import Services
@@ -183,3 +186,63 @@ def test_a_body_stored_with_other_whitespace_still_verifies(
     assert pretty != stored
     report = services.admin.audit_verify(tenant["ws"])
     assert report.ok and report.checked == len(events)
+
+
+def _rewrite_upper_half(services: Services, ws: str, mid: int) -> None:
+    """Re-chain every event after `mid` from a forged prev_hash and move the head along: each half is
+    consistent on its own, only the seam between them shows the forgery."""
+    import hashlib
+
+    with services.store.engine.begin() as conn:
+        rows = conn.execute(
+            text("SELECT id, body FROM audit_events WHERE workspace_id = :ws AND seq > :mid ORDER BY seq"),
+            {"ws": ws, "mid": mid},
+        ).all()
+        prev = "f" * 64
+        for event_id, body in rows:
+            digest = hashlib.sha256(prev.encode() + body.encode()).hexdigest()
+            conn.execute(
+                text("UPDATE audit_events SET prev_hash = :p, hash = :h WHERE id = :id"),
+                {"p": prev, "h": digest, "id": event_id},
+            )
+            prev = digest
+        conn.execute(text("UPDATE audit_heads SET hash = :h WHERE workspace_id = :ws"), {"h": prev, "ws": ws})
+
+
+@pytest.mark.parametrize("tamper", ["intact", "edit-upper", "delete-seam", "rewrite-upper"])
+def test_verify_in_two_processes_agrees_with_one(
+    services: Services, tenant: dict[str, Any], tamper: str
+) -> None:
+    events = _fill(services, tenant, n=6)
+    ws = tenant["ws"]
+    mid = events[-1]["seq"] // 2
+    by_seq = {e["seq"]: e for e in events}
+    if tamper == "intact":  # the second process's own answer: the upper half, linked to the lower one
+        request = {"url": services.store.engine.url.render_as_string(hide_password=False), "ws": ws}
+        request |= {"lo": mid, "hi": events[-1]["seq"], "marks": [mid + 2]}
+        done = subprocess.run(
+            [sys.executable, "-m", "proctor.store.verify_span"],
+            input=json.dumps(request).encode(),
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        answer = json.loads(done.stdout)
+        assert answer["ok"] is True
+        assert (answer["first"], answer["last"]) == (by_seq[mid]["hash"], events[-1]["hash"])
+        assert answer["marks"] == {str(mid + 2): [by_seq[mid + 2]["id"], by_seq[mid + 2]["hash"]]}
+    if tamper == "edit-upper":
+        edit = "UPDATE audit_events SET body = REPLACE(body, 'note.create', 'note.delete') WHERE id = :id"
+        _sql(services, edit, id=by_seq[mid + 3]["id"])
+    elif tamper == "delete-seam":
+        _sql(services, "DELETE FROM audit_events WHERE id = :id", id=by_seq[mid + 1]["id"])
+    elif tamper == "rewrite-upper":
+        _rewrite_upper_half(services, ws, mid)
+    services.audit.parallel_min = 10**9
+    alone = services.admin.audit_verify(ws)
+    services.audit.parallel_min = 2  # the upper half in a second process, the seam compared after
+    split = services.admin.audit_verify(ws)
+    assert split == alone
+    assert split.ok is (tamper == "intact")
+    if tamper != "intact":
+        assert split.problem is not None and split.problem.seq > mid

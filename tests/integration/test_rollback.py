@@ -88,7 +88,12 @@ def test_do_then_rollback_restores_the_records_exactly(tenant: Tenant, action: s
     again = tenant.rollback.run(tenant.ws, "action", done.action_id)
     assert again["summary"] == {"already_reverted": 1}
     events, _ = tenant.services.admin.audit_query(tenant.ws, {"kind": "rollback"})
-    assert [e["action_id"] for e in events] == [done.action_id, None, None]
+    assert [(e["action_id"], e["outcome"]["status"]) for e in events] == [
+        (None, "started"),
+        (done.action_id, "reverted"),
+        (None, "done"),
+        (None, "done"),  # the second run had nothing to write: no `started`
+    ]
     assert tenant.services.admin.audit_verify(tenant.ws).ok
 
 
@@ -338,3 +343,39 @@ def test_rollback_over_http_needs_a_manager_and_previews(tenant: Tenant) -> None
     )
     assert done_http.json()["summary"] == {"revert": 1} and done_http.json()["rollback_id"]
     assert tenant.crm.get("contact", "con_001")["title"] == "CFO"
+
+
+def test_a_rollback_cut_short_is_visible_and_finishes_when_run_again(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tenant.live()
+    for i, contact in enumerate(("con_020", "con_021", "con_022")):
+        tenant.submit(
+            "crm.update",
+            {"object": "contact", "record_id": contact, "fields": {"title": f"Interim {i}"}},
+            run_id="run_cut",
+        )
+    real_restore = tenant.crm.restore
+    calls = []
+
+    def dies_on_the_third(change: Any, *, force: bool = False) -> Any:
+        calls.append(change.record_id)
+        if len(calls) == 3:
+            raise RuntimeError("the process was killed")
+        return real_restore(change, force=force)
+
+    monkeypatch.setattr(tenant.crm, "restore", dies_on_the_third)
+    with pytest.raises(RuntimeError):
+        tenant.rollback.run(tenant.ws, "run", "run_cut", actor="user:oncall")
+    events, _ = tenant.services.admin.audit_query(tenant.ws, {"kind": "rollback"})
+    assert [e["outcome"]["status"] for e in events] == ["started"]  # the plan was written ahead
+    assert [p["record_id"] for p in events[0]["detail"]["planned"]] == ["con_022", "con_021", "con_020"]
+    assert tenant.crm.get("contact", "con_020")["title"] == "Interim 0"  # not reached
+
+    monkeypatch.setattr(tenant.crm, "restore", real_restore)
+    again = tenant.rollback.run(tenant.ws, "run", "run_cut", actor="user:oncall")
+    assert again["summary"] == {"already_reverted": 2, "revert": 1}, again
+    assert tenant.live() == before
+    events, _ = tenant.services.admin.audit_query(tenant.ws, {"kind": "rollback"})
+    assert [e["outcome"]["status"] for e in events][-1] == "done"
+    assert tenant.services.admin.audit_verify(tenant.ws).ok

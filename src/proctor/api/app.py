@@ -155,3 +155,13 @@ def create_app(services: Any) -> FastAPI:
     if services is not None:  # an app built only to read its OpenAPI document has no console
         import_module("proctor.console.app").mount(app, services)
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """The API over the services of `Settings()` (PROCTOR_HOME, PROCTOR_DATABASE_URL, …), built in the
+    calling process: the factory each `proctor serve --workers N` process runs (migrations are applied
+    once, by the parent, before the workers start)."""
+    from proctor.bootstrap import build
+    from proctor.config import Settings
+
+    return create_app(build(Settings()))

@@ -152,6 +152,22 @@ def workspaces_list(as_json: JsonOpt = False) -> None:
         _show(list_workspaces(s), ["id", "name", "created_at"], as_json)
 
 
+@workspaces_app.command("pause")
+def workspaces_pause(workspace: WorkspaceOpt = None) -> None:
+    """Stop every agent of a workspace at once (each is quarantined, `resume` releases exactly those)."""
+    with open_services() as s:
+        ws = resolve_workspace(s, workspace)
+        typer.echo(dumps({"workspace_id": ws, "paused": s.admin.pause_workspace(ws, actor=operator())}))
+
+
+@workspaces_app.command("resume")
+def workspaces_resume(workspace: WorkspaceOpt = None) -> None:
+    """Release the agents a workspace pause stopped (agents quarantined for another reason stay)."""
+    with open_services() as s:
+        ws = resolve_workspace(s, workspace)
+        typer.echo(dumps({"workspace_id": ws, "resumed": s.admin.resume_workspace(ws, actor=operator())}))
+
+
 @agents_app.command("create")
 def agents_create(name: Annotated[str, typer.Argument()], workspace: WorkspaceOpt = None) -> None:
     """Create an agent and print it as JSON."""

@@ -43,7 +43,7 @@ def init_command(
                 "path": str(path),
                 "counts": {o: crm.count(o) for o in ("account", "contact", "lead", "opportunity")},
             }
-            crm.engine.dispose()
+            crm.close()
     finally:
         services.close()
     out = {
@@ -71,6 +71,17 @@ def init_command(
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8700,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes (uvicorn workers, each with its own writer and approval worker). Limits "
+            "and the audit chain stay exact across them; a key revoked through one process is refused by "
+            "the others within 2 s (their key cache).",
+        ),
+    ] = 1,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
@@ -80,7 +91,24 @@ def serve_command(
     import uvicorn
 
     from proctor.api import create_app
+    from proctor.config import Settings
 
+    if workers > 1:
+        from proctor.store.migrate import upgrade
+
+        settings = Settings()
+        settings.keyring()  # refuse to start without real keys before spawning anything
+        upgrade(settings.database_url)  # once, before the workers start
+        uvicorn.run(
+            "proctor.api.app:app_from_settings",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=access_log,
+        )
+        return
     with open_services(migrate=True) as services:
         app = create_app(services)
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)

@@ -1,37 +1,26 @@
-"""The built-in sandbox CRM: its own SQLite file (SQLAlchemy Core), before/after on every write, versions."""
+"""The built-in sandbox CRM: its own SQLite file (plain SQL), before/after on every write, versions.
+
+Each write is one function of the file's write connection (read the row, write it) run by the file's
+group-commit thread (`sandbox_file.py`): concurrent writes share one transaction and one fsync, and
+each is answered only once committed.
+"""
 
 from __future__ import annotations
 
 import secrets
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    delete,
-    event,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.exc import SQLAlchemyError
+from typing import Any, TypeVar
 
 from proctor.connectors.base import Change, RestoreResult, utc_now
 from proctor.connectors.changes import WHOLE_RECORD_OPS, conflicts_of, object_names, plan_field_restore
 from proctor.connectors.errors import ConnectorRejectedError, ConnectorUnavailableError, RecordNotFoundError
+from proctor.connectors.sandbox_file import SandboxFile, create_statements
 from proctor.connectors.sandbox_seed import LEAD_STATUSES, STAGES, sample_records
 
+T = TypeVar("T")
 NAME = "sandbox_crm"
-_TYPES: dict[type, Any] = {str: String, int: Integer, float: Float, bool: Boolean}
 FIELDS: dict[str, dict[str, type]] = {
     "owner": {"name": str, "email": str, "role": str, "team": str, "active": bool},
     "account": {
@@ -63,21 +52,30 @@ PREFIX = {
 _ALIASES = {"user": "owner", "company": "account", "deal": "opportunity"}
 _BY_PREFIX = {p: o for o, p in PREFIX.items()}
 
-metadata = MetaData()
-TABLES: dict[str, Table] = {
-    obj: Table(
-        obj,
-        metadata,
-        Column("id", String, primary_key=True),
-        Column("version", Integer, nullable=False, default=1),
-        Column("archived", Boolean, nullable=False, default=False),
-        Column("created_at", String, nullable=False),
-        Column("updated_at", String, nullable=False),
-        *(Column(name, _TYPES[kind]) for name, kind in fields.items()),
-    )
+_META = ("version", "archived", "created_at", "updated_at")
+COLUMNS: dict[str, tuple[str, ...]] = {obj: ("id", *_META, *fields) for obj, fields in FIELDS.items()}
+_BOOLS: dict[str, tuple[str, ...]] = {
+    obj: ("archived", *(name for name, kind in fields.items() if kind is bool))
     for obj, fields in FIELDS.items()
 }
-_META = ("version", "archived", "created_at", "updated_at")
+_SELECT = {obj: f"SELECT {', '.join(cols)} FROM {obj}" for obj, cols in COLUMNS.items()}
+_BY_ID = {obj: sql + " WHERE id = ?" for obj, sql in _SELECT.items()}
+
+
+def _record(obj: str, row: tuple[Any, ...]) -> dict[str, Any]:
+    """A stored row as a dict, SQLite's 0/1 booleans as bool (None stays None)."""
+    out = dict(zip(COLUMNS[obj], row, strict=True))
+    for name in _BOOLS[obj]:
+        if out[name] is not None:
+            out[name] = bool(out[name])
+    return out
+
+
+def _insert_sql(obj: str, names: tuple[str, ...]) -> str:
+    return f"INSERT INTO {obj} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+
+
+_SCHEMA = create_statements(FIELDS)
 
 
 def canonical_object(object: str) -> str:
@@ -113,37 +111,45 @@ def _check_fields(obj: str, fields: dict[str, Any]) -> None:
             )
 
 
-def _wal(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.execute("PRAGMA journal_mode=WAL")
-    dbapi_conn.execute("PRAGMA synchronous=FULL")
-
-
 class SandboxCrm:
     """A small CRM in one SQLite file, independent of Proctor's store; implements CrmConnector."""
 
     name = NAME
 
-    def __init__(self, path: str | Path = ":memory:", *, engine: Engine | None = None) -> None:
-        url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
+    def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
-        self.engine = engine or create_engine(url)
-        if engine is None and url != "sqlite://":
-            event.listen(self.engine, "connect", _wal)  # durable (synchronous=FULL), one fsync a commit
         try:
-            metadata.create_all(self.engine)
-        except SQLAlchemyError as exc:
+            self.file = SandboxFile(self.path if self.path == ":memory:" else str(Path(path)), _SCHEMA)
+        except sqlite3.Error as exc:
             raise ConnectorUnavailableError(f"cannot open {self.path}: {exc}", connector=NAME) from exc
 
+    def close(self) -> None:
+        """Finish queued writes and close the file's connections."""
+        self.file.close()
+
     # reads
-    def _row(self, conn: Connection, obj: str, record_id: str) -> dict[str, Any] | None:
-        row = conn.execute(select(TABLES[obj]).where(TABLES[obj].c.id == record_id)).first()
-        return dict(row._mapping) if row is not None else None
+    def _read(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self.file.read(sql, params)
+        except sqlite3.Error as exc:
+            raise ConnectorUnavailableError(f"{self.path}: {exc}", connector=NAME) from exc
+
+    def _write_fn(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return self.file.write(fn)
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as exc:
+            raise ConnectorUnavailableError(f"{self.path}: {exc}", connector=NAME) from exc
+
+    def _found(self, obj: str, record_id: str) -> dict[str, Any] | None:
+        rows = self._read(_BY_ID[obj], (record_id,))
+        return _record(obj, rows[0]) if rows else None
 
     def get(self, object: str, record_id: str, *, include_archived: bool = False) -> dict[str, Any]:
         """The record's fields with `id`; RecordNotFoundError when absent (or archived)."""
         obj = canonical_object(object)
-        with self.engine.connect() as conn:
-            row = self._row(conn, obj, record_id)
+        row = self._found(obj, record_id)
         if row is None or (row["archived"] and not include_archived):
             raise RecordNotFoundError(f"no {obj} {record_id!r}", connector=NAME, status=404)
         return {k: v for k, v in row.items() if k not in _META}
@@ -151,8 +157,7 @@ class SandboxCrm:
     def meta(self, object: str, record_id: str) -> dict[str, Any]:
         """The record's version, archived flag and timestamps."""
         obj = canonical_object(object)
-        with self.engine.connect() as conn:
-            row = self._row(conn, obj, record_id)
+        row = self._found(obj, record_id)
         if row is None:
             raise RecordNotFoundError(f"no {obj} {record_id!r}", connector=NAME, status=404)
         return {k: row[k] for k in _META}
@@ -163,88 +168,127 @@ class SandboxCrm:
         """Live records matching every `where` equality, ordered by id."""
         obj = canonical_object(object)
         _check_fields(obj, dict.fromkeys(where or {}))
-        table = TABLES[obj]
-        stmt = select(table).where(table.c.archived.is_(False)).order_by(table.c.id).limit(limit)
-        for name, value in (where or {}).items():
-            stmt = stmt.where(table.c[name] == value)
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt).all()
-        return [{k: v for k, v in r._mapping.items() if k not in _META} for r in rows]
+        sql, params = _SELECT[obj] + " WHERE archived = 0", []
+        for name, value in (where or {}).items():  # names checked against the schema above
+            if value is None:
+                sql += f" AND {name} IS NULL"
+            else:
+                sql += f" AND {name} = ?"
+                params.append(value)
+        rows = self._read(sql + " ORDER BY id LIMIT ?", [*params, limit])
+        return [{k: v for k, v in _record(obj, r).items() if k not in _META} for r in rows]
 
     def count(self, object: str) -> int:
         """How many live records of `object`."""
-        return len(self.query(object, limit=1_000_000))
+        obj = canonical_object(object)
+        return int(self._read(f"SELECT count(*) FROM {obj} WHERE archived = 0")[0][0])
 
-    # writes
-    def _insert(self, conn: Connection, obj: str, record_id: str, fields: dict[str, Any]) -> None:
+    # writes: each one function of the write connection, group-committed
+    @staticmethod
+    def _locked_row(conn: sqlite3.Connection, obj: str, record_id: str) -> dict[str, Any] | None:
+        row = conn.execute(_BY_ID[obj], (record_id,)).fetchone()
+        return _record(obj, row) if row is not None else None
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, obj: str, record_id: str, fields: dict[str, Any]) -> None:
         now = utc_now()
         values = {"id": record_id, "version": 1, "archived": False, "created_at": now, "updated_at": now}
-        conn.execute(insert(TABLES[obj]).values(**values, **fields))
+        values.update(fields)
+        conn.execute(_insert_sql(obj, tuple(values)), tuple(values.values()))
 
-    def _write(self, obj: str, record_id: str, fields: dict[str, Any], op: str) -> Change:
-        """Write fields (and/or `archived`) with an optimistic version check; the Change of exactly those."""
+    def _update(
+        self,
+        obj: str,
+        record_id: str,
+        fields: dict[str, Any],
+        op: str,
+        check: Callable[..., None] | None = None,
+    ) -> Change:
+        """Write fields (and/or `archived`) in the write transaction; the Change of exactly those.
+
+        `check(conn, row)` may refuse the write (raising) after the row is read, in the same transaction."""
         columns = {k: v for k, v in fields.items() if k != "archived"}
         _check_fields(obj, columns)
-        table = TABLES[obj]
-        for _ in range(5):
-            with self.engine.begin() as conn:
-                row = self._row(conn, obj, record_id)
-                if row is None or (row["archived"] and op not in {"unarchive", "update"}):
-                    raise RecordNotFoundError(f"no {obj} {record_id!r}", connector=NAME, status=404)
-                before = {k: row[k] for k in fields}
-                version = int(row["version"]) + 1
-                done = conn.execute(
-                    update(table)
-                    .where(table.c.id == record_id, table.c.version == row["version"])
-                    .values(**fields, version=version, updated_at=utc_now())
-                ).rowcount
-                if done:
-                    return Change(NAME, obj, record_id, op, before, dict(fields), version)
-        raise ConnectorUnavailableError(f"{obj} {record_id} kept changing; try again", connector=NAME)
+        assign = ", ".join(f"{name} = ?" for name in fields)
 
-    def create(self, object: str, fields: dict[str, Any], *, record_id: str | None = None) -> Change:
-        """Create a record; the inverse archives it."""
-        obj = canonical_object(object)
+        def write(conn: sqlite3.Connection) -> Change:
+            row = self._locked_row(conn, obj, record_id)
+            if row is None or (row["archived"] and op not in {"unarchive", "update"}):
+                raise RecordNotFoundError(f"no {obj} {record_id!r}", connector=NAME, status=404)
+            if check is not None:
+                check(conn, row)
+            before = {k: row[k] for k in fields}
+            version = int(row["version"]) + 1
+            done = conn.execute(
+                f"UPDATE {obj} SET {assign}, version = ?, updated_at = ? WHERE id = ? AND version = ?",
+                (*fields.values(), version, utc_now(), record_id, row["version"]),
+            ).rowcount
+            if not done:  # cannot happen under BEGIN IMMEDIATE; never write over an unseen version
+                raise ConnectorUnavailableError(f"{obj} {record_id} kept changing; try again", connector=NAME)
+            return Change(NAME, obj, record_id, op, before, dict(fields), version)
+
+        return self._write_fn(write)
+
+    def _create(self, obj: str, fields: dict[str, Any], record_id: str | None, parent: Any = None) -> Change:
         fields = {k: v for k, v in fields.items() if k != "id"}
         _check_fields(obj, fields)
         new_id = record_id or f"{PREFIX[obj]}_{secrets.token_hex(6)}"
+
+        def write(conn: sqlite3.Connection) -> Change:
+            if parent is not None:
+                parent(conn)
+            self._insert(conn, obj, new_id, fields)
+            return Change(NAME, obj, new_id, "create", {}, dict(fields), 1)
+
         try:
-            with self.engine.begin() as conn:
-                self._insert(conn, obj, new_id, fields)
-        except SQLAlchemyError as exc:
-            raise ConnectorRejectedError(f"cannot create {obj}: {exc}", connector=NAME, status=409) from exc
-        return Change(NAME, obj, new_id, "create", {}, dict(fields), 1)
+            return self._write_fn(write)
+        except sqlite3.IntegrityError as exc:
+            raise ConnectorRejectedError(
+                f"cannot create {obj} {new_id!r}: {exc}", connector=NAME, status=409
+            ) from exc
+
+    def create(self, object: str, fields: dict[str, Any], *, record_id: str | None = None) -> Change:
+        """Create a record; the inverse archives it."""
+        return self._create(canonical_object(object), fields, record_id)
 
     def update(self, object: str, record_id: str, fields: dict[str, Any]) -> Change:
         """Write fields; before/after hold exactly those fields."""
         if not fields:
             raise ConnectorRejectedError("no fields to update", connector=NAME, status=400)
-        return self._write(canonical_object(object), record_id, dict(fields), "update")
+        return self._update(canonical_object(object), record_id, dict(fields), "update")
 
     def archive(self, object: str, record_id: str) -> Change:
         """Archive (soft-delete) a record; the inverse unarchives it."""
-        return self._write(canonical_object(object), record_id, {"archived": True}, "archive")
+        return self._update(canonical_object(object), record_id, {"archived": True}, "archive")
 
     def delete(self, object: str, record_id: str) -> Change:
         """Hard-delete a record; `before` keeps every field so the inverse can recreate it with its id."""
         obj = canonical_object(object)
-        with self.engine.begin() as conn:
-            row = self._row(conn, obj, record_id)
+
+        def write(conn: sqlite3.Connection) -> Change:
+            row = self._locked_row(conn, obj, record_id)
             if row is None:
                 raise RecordNotFoundError(f"no {obj} {record_id!r}", connector=NAME, status=404)
-            conn.execute(delete(TABLES[obj]).where(TABLES[obj].c.id == record_id))
-        before = {k: v for k, v in row.items() if k not in _META and k != "id"}
-        return Change(NAME, obj, record_id, "delete", before, {}, None)
+            conn.execute(f"DELETE FROM {obj} WHERE id = ?", (record_id,))
+            before = {k: v for k, v in row.items() if k not in _META and k != "id"}
+            return Change(NAME, obj, record_id, "delete", before, {}, None)
+
+        return self._write_fn(write)
 
     def set_owner(self, record_id: str, owner_id: str, *, object: str | None = None) -> Change:
         """Assign the record to an active owner; the inverse restores the previous owner."""
         obj = canonical_object(object) if object else object_of(record_id)
         if "owner_id" not in FIELDS[obj]:
             raise ConnectorRejectedError(f"{obj} has no owner", connector=NAME, status=400)
-        owner = self.get("owner", owner_id)
-        if not owner.get("active", True):
-            raise ConnectorRejectedError(f"owner {owner_id} is inactive", connector=NAME, status=400)
-        return self._write(obj, record_id, {"owner_id": owner_id}, "set_owner")
+
+        def active_owner(conn: sqlite3.Connection, _row: dict[str, Any]) -> None:
+            owner = self._locked_row(conn, "owner", owner_id)
+            if owner is None or owner["archived"]:
+                raise RecordNotFoundError(f"no owner {owner_id!r}", connector=NAME, status=404)
+            if not owner.get("active", True):
+                raise ConnectorRejectedError(f"owner {owner_id} is inactive", connector=NAME, status=400)
+
+        return self._update(obj, record_id, {"owner_id": owner_id}, "set_owner", active_owner)
 
     def stage_change(
         self, record_id: str, to: str, *, object: str | None = None, expected_from: str | None = None
@@ -260,19 +304,27 @@ class SandboxCrm:
             raise ConnectorRejectedError(
                 f"unknown {field} {to!r} (one of {', '.join(allowed)})", connector=NAME, status=400
             )
-        current = self.get(obj, record_id)[field]
-        if expected_from is not None and current != expected_from:
-            raise ConnectorRejectedError(
-                f"{obj} {record_id} is in {field} {current!r}, not {expected_from!r}",
-                connector=NAME,
-                status=409,
-            )
-        return self._write(obj, record_id, {field: to}, "stage_change")
+
+        def where_from(_conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+            current = row[field]
+            if expected_from is not None and current != expected_from:
+                raise ConnectorRejectedError(
+                    f"{obj} {record_id} is in {field} {current!r}, not {expected_from!r}",
+                    connector=NAME,
+                    status=409,
+                )
+
+        return self._update(obj, record_id, {field: to}, "stage_change", where_from)
 
     def _child(self, kind: str, record_id: str, object: str | None, fields: dict[str, Any]) -> Change:
         obj = canonical_object(object) if object else object_of(record_id)
-        self.get(obj, record_id)
-        change = self.create(kind, {"object": obj, "record_id": record_id, **fields})
+
+        def live_parent(conn: sqlite3.Connection) -> None:
+            row = self._locked_row(conn, obj, record_id)
+            if row is None or row["archived"]:
+                raise RecordNotFoundError(f"no {obj} {record_id!r}", connector=NAME, status=404)
+
+        change = self._create(kind, {"object": obj, "record_id": record_id, **fields}, None, live_parent)
         return Change(
             NAME, kind, change.record_id, f"add_{kind}", {}, change.after, 1,
             parent={"object": obj, "record_id": record_id},
@@ -303,21 +355,20 @@ class SandboxCrm:
         obj = canonical_object(change.object)
         if change.op == "delete":
             return self._recreate(change)
-        with self.engine.connect() as conn:
-            row = self._row(conn, obj, change.record_id)
+        row = self._found(obj, change.record_id)
         if row is None:
             raise RecordNotFoundError(f"no {obj} {change.record_id!r}", connector=NAME, status=404)
         if change.op in WHOLE_RECORD_OPS:
             conflicts = conflicts_of(change, row)
             if row["archived"] or (conflicts and not force):
                 return RestoreResult((), conflicts)
-            undo = self._write(obj, change.record_id, {"archived": True}, "archive")
+            undo = self._update(obj, change.record_id, {"archived": True}, "archive")
             return RestoreResult(tuple(sorted(change.after)), () if force else conflicts, undo)
         to_write, conflicts = plan_field_restore(change, row, force=force)
         if not to_write:
             return RestoreResult((), conflicts)
         op = {"archive": "unarchive", "unarchive": "archive"}.get(change.op, change.op)
-        undo = self._write(obj, change.record_id, to_write, op)
+        undo = self._update(obj, change.record_id, to_write, op)
         return RestoreResult(tuple(sorted(to_write)), conflicts, undo)
 
     def _recreate(self, change: Change) -> RestoreResult:
@@ -330,19 +381,21 @@ class SandboxCrm:
     def seed(self, n: int = 300, seed: int = 7) -> dict[str, int]:
         """Load deterministic sample data into an empty sandbox; returns counts per object."""
         data = sample_records(n, seed)
-        with self.engine.begin() as conn:
+
+        def write(conn: sqlite3.Connection) -> None:
             for obj, rows in data.items():
                 for row in rows:
                     self._insert(conn, obj, row["id"], {k: v for k, v in row.items() if k != "id"})
+
+        self._write_fn(write)
         return {obj: len(rows) for obj, rows in data.items()}
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every record (fields only, archived included) per object, ordered by id."""
         out: dict[str, list[dict[str, Any]]] = {}
-        with self.engine.connect() as conn:
-            for obj, table in TABLES.items():
-                rows = conn.execute(select(table).order_by(table.c.id)).all()
-                out[obj] = [{k: v for k, v in r._mapping.items() if k not in _META[2:]} for r in rows]
+        for obj in FIELDS:
+            rows = self._read(_SELECT[obj] + " ORDER BY id")
+            out[obj] = [{k: v for k, v in _record(obj, r).items() if k not in _META[2:]} for r in rows]
         return out
 
 

@@ -23,7 +23,9 @@ from proctor.console import (
     routes_policies,
     routes_runs,
 )
+from proctor.console.headers import SecurityHeaders
 from proctor.console.session import SESSION_COOKIE, LoginRequiredError, current_user, session_secret
+from proctor.console.signin_throttle import SigninThrottle
 from proctor.console.templating import render
 from proctor.domain.errors import ProctorError
 
@@ -66,6 +68,7 @@ def create_console(services: Any) -> FastAPI:
     """The console app over wired Services (sessions in signed, HttpOnly, SameSite=Lax cookies)."""
     console = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="Proctor console")
     console.state.services = services
+    console.state.signin_throttle = SigninThrottle()
     console.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(services.keyring),
@@ -75,6 +78,7 @@ def create_console(services: Any) -> FastAPI:
         https_only=_secure(services),
         path=MOUNT,
     )
+    console.add_middleware(SecurityHeaders)
     console.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     console.add_exception_handler(LoginRequiredError, _on_login_required)
     console.add_exception_handler(ProctorError, _on_error)

@@ -69,8 +69,24 @@ async def login(
             error="Enter your email and password.",
             email=email,
         )
+    throttle = request.app.state.signin_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(email, address)
+    if wait is not None:
+        refused = render(
+            request,
+            "login.html",
+            status_code=429,
+            next=safe_next(next),
+            oidc=_oidc_enabled(request),
+            error=f"Too many failed sign-ins. Try again in {max(1, round(wait / 60))} min.",
+            email=email,
+        )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     row, choices = await run_in_threadpool(_check, request, email, password, workspace)
     if row is None:
+        throttle.failed(email, address)
         error = (
             "You belong to several workspaces: pick one."
             if len(choices) > 1
@@ -86,6 +102,7 @@ async def login(
             email=email,
             workspaces=choices,
         )
+    throttle.succeeded(email)
     sign_in(request, dict(row), via="password")
     return RedirectResponse(safe_next(next), status_code=303)
 

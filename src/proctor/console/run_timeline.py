@@ -107,7 +107,10 @@ def step(event: Mapping[str, Any], people: Mapping[str, str]) -> Json:
     elif kind == "rollback":
         outcome = event.get("outcome") or {}
         badge = str(outcome.get("status") or "")
-        title = "Rolled back" if event.get("action_id") else "Rollback finished"
+        if event.get("action_id"):
+            title = "Rolled back"
+        else:
+            title = "Rollback started" if badge == "started" else "Rollback finished"
         lines.extend(_records(event.get("changes")))
         if outcome.get("summary"):
             lines.append("Summary: " + ", ".join(f"{n} {s}" for s, n in sorted(outcome["summary"].items())))

@@ -9,6 +9,8 @@ Rules, applied to the changes of one action, run, approval batch or agent time w
 - a field write (update, set_owner, stage_change, enrichment) puts `before` back, field by field;
   a field whose current value is not what the agent wrote (`after`) was changed by someone else and
   is not clobbered: reported as a conflict and skipped (`partial` when other fields are restored);
+  when every field it wrote already holds its `before` value (a rollback cut short after its
+  connector write), it is `already_reverted`;
 - `force` restores regardless of conflicts;
 - a calendar invite is cancelled; a record that no longer exists is `missing`.
 
@@ -141,8 +143,11 @@ def plan_one(row: Mapping[str, Any], state: dict[str, Any] | None, *, force: boo
         state["archived"] = True
         diff = [{"field": "archived", "before": False, "after": True}]
         return _item(row, "revert", diff=diff, conflicts=conflicts if force else [], reason="archive")
-    refused = {c["field"] for c in conflicts}
     before = change.get("before") or {}
+    if conflicts and all(same_value(state.get(k), before.get(k)) for k in change.get("after") or {}):
+        why = "the record already holds the values it had before this change (an interrupted rollback?)"
+        return _item(row, "already_reverted", reason=why)
+    refused = {c["field"] for c in conflicts}
     restore = {k: before.get(k) for k in (change.get("after") or {}) if force or k not in refused}
     diff = [{"field": k, "before": state.get(k), "after": v} for k, v in sorted(restore.items())]
     state.update(restore)

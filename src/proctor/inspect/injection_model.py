@@ -1,7 +1,10 @@
 """The shipped learned scorer: hashed word/char n-gram logistic regression over text segments.
 
 Pure Python at run time (no numpy): weights are int16 with one scale, loaded once from the package.
-The same feature code is used by `benchmarks/train_firewall.py`, which writes the weights.
+The same feature code is used by `benchmarks/train_firewall.py`, which writes the weights. Besides the
+n-grams, each segment carries its document context (position, own line, lexical overlap with the
+other segments) and topic priors from `injection_lexicon` (work vocabulary, everyday-life words,
+pronouns), so a request about a holiday reads differently from one about a quote.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from proctor.inspect.injection_lexicon import PERSONAL, REQUEST_OPENERS, WORK, in_world
+
 __all__ = [
+    "ALONE",
     "DIM",
+    "Context",
     "Model",
     "load_model",
     "segment_contexts",
@@ -71,39 +78,16 @@ _STOP = frozenset(
 )
 
 
-# Work vocabulary (sales, SaaS, IT, finance, support), as 5-letter stems: a prior that generalises to
-# business sentences the training data never showed. Written for this project.
-_WORK = frozenset(
-    w[:5]
-    for w in re.findall(
-        r"\w+",
-        "account admin agenda agreement analytics approval approve attachment audit authentication backup "
-        "billing board budget business buyer calendar call campaign cancel case champion channel checkout "
-        "churn client colleague committee company compliance configure connector contact contract cost "
-        "crm currency customer dashboard data database deadline deal deck demo department deploy desk "
-        "discount document domain draft email employee enterprise error estimate expense export feature "
-        "field file finance firewall forecast form funnel import implementation install integration "
-        "invoice kickoff lead legal license login manager margin meeting merge migration mobile module "
-        "notification office onboarding opportunity order organization owner partner password payment "
-        "permission pilot pipeline plan platform policy portal price pricing procurement product profile "
-        "project proposal prospect provision purchase quarter quota quote record referral refund region "
-        "release renewal report request requirement reseller revenue review role rollout sales sandbox "
-        "schedule seat security sequence server service session settings setup signature signed sprint "
-        "staff stage stakeholder status subscription supplier support sync system team tenant ticket "
-        "tier timeline token trial update upgrade usage user vendor verification webhook webinar "
-        "workflow workspace invoice payroll shipping shipment warehouse inventory delivery logistics "
-        "customer retention renewal upsell headcount hiring interview candidate onboard offboard "
-        "roadmap release version bug outage incident uptime latency api sdk integration zapier slack "
-        "salesforce hubspot outlook google microsoft okta jira zendesk stripe",
-    )
-)
+Context = tuple[str, str, str]
+"""(position, own line or inline, lexical-overlap bucket) of a segment in its document."""
+ALONE: Context = ("only", "line", "na")
 
 
 def _content_words(seg: str) -> set[str]:
     return {w[:5] for w in _CONTENT.findall(seg.lower()) if w not in _STOP}
 
 
-def segment_contexts(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str, str]]:
+def segment_contexts(text: str, spans: list[tuple[int, int]]) -> list[Context]:
     """Document context of each segment: (position, own-line-or-inline, lexical-overlap bucket).
 
     Position is first/mid/last/only among the segments; overlap is the share of the segment's content
@@ -115,7 +99,7 @@ def segment_contexts(text: str, spans: list[tuple[int, int]]) -> list[tuple[str,
     for ws in words:
         for w in ws:
             seen[w] = seen.get(w, 0) + 1
-    out: list[tuple[str, str, str]] = []
+    out: list[Context] = []
     for i, (start, end) in enumerate(spans):
         pos = "only" if n == 1 else "first" if i == 0 else "last" if i == n - 1 else "mid"
         before = text.rfind("\n", 0, start)
@@ -134,7 +118,7 @@ def segment_contexts(text: str, spans: list[tuple[int, int]]) -> list[tuple[str,
     return out
 
 
-def segment_features(seg: str, ctx: tuple[str, str, str] = ("only", "line", "na")) -> list[int]:
+def segment_features(seg: str, ctx: Context = ALONE) -> list[int]:
     """Sorted unique feature ids of one segment in its document context (values are 1/sqrt(count))."""
     toks = [_norm_token(t) for t in _TOKEN.findall(seg.lower())]
     if not toks:
@@ -154,7 +138,7 @@ def segment_features(seg: str, ctx: tuple[str, str, str] = ("only", "line", "na"
     feats.add(_h("last:" + toks[-1]))
     pos, line, ov = ctx
     words = {w[:5] for w in _CONTENT.findall(seg.lower()) if w not in _STOP}
-    work = sum(w in _WORK for w in words)
+    work = sum(w in WORK for w in words)
     biz = "na" if not words else "0" if not work else "lo" if work * 3 < len(words) else "hi"
     feats.add(_h(f"biz:{biz}"))
     feats.add(_h(f"biz:{biz}|ov={ov}"))
@@ -166,14 +150,54 @@ def segment_features(seg: str, ctx: tuple[str, str, str] = ("only", "line", "na"
     feats.add(_h(f"ctx:first={toks[0]}|ov={ov}"))
     feats.add(_h(f"ctx:last={toks[-1]}|ov={ov}"))
     feats.add(_h(f"ctx:first={toks[0]}|{pos}|{line}"))
+    feats.update(_topic_features(toks, biz, ctx))
     return sorted(feats)
 
 
+_WE = frozenset({"we", "us", "our", "ours", "ourselves"})
+_YOU = frozenset({"you", "your", "yours", "yourself"})
+
+
+def _topic_features(toks: list[str], biz: str, ctx: Context) -> list[int]:
+    """Everyday-topic words (injection_lexicon.WORLD) in a request or a statement, and who speaks to
+    whom (I / we / you)."""
+    pos, line, ov = ctx
+    world = sum(in_world(t) for t in toks)
+    wb = "0" if not world else "1" if world == 1 else "2"
+    tokset = set(toks)
+    pr = "".join(
+        tag for tag, group in (("I", PERSONAL), ("we", _WE), ("you", _YOU)) if not tokset.isdisjoint(group)
+    )
+    first = toks[0]
+    rq = "q" if first in REQUEST_OPENERS or toks[-1] == "?" else "s"
+    keys = (
+        f"wd:{wb}|{rq}",
+        f"wd:{wb}|{rq}|biz:{biz}",
+        f"wd:{wb}|{rq}|biz:{biz}|ov={ov}",
+        f"wd:{wb}|first={first}",
+        f"wd:{wb}|{rq}|{pos}|{line}",
+        f"pr:{pr}",
+        f"pr:{pr}|biz:{biz}",
+        f"pr:{pr}|wd:{wb}",
+        f"pr:{pr}|first={first}",
+    )
+    return [_h(k) for k in keys]
+
+
 def blank_tags(text: str) -> str:
-    """Replace HTML tags with spaces of the same length (offsets survive)."""
+    """Replace HTML tags with spaces of the same length (offsets survive).
+
+    An HTML comment's delimiters are blanked but its text is kept, so a passage hidden in a comment is
+    scored in its document context like visible text.
+    """
     if "<" not in text:
         return text
+    if "<!--" in text:
+        text = _COMMENT_MARK.sub(lambda m: " " * len(m.group(0)), text)
     return _TAG.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_COMMENT_MARK = re.compile(r"<!--|-->")
 
 
 def segments(text: str) -> list[tuple[int, int]]:
@@ -212,13 +236,13 @@ class Model:
     bias: float
     version: str
 
-    def score(self, seg: str, ctx: tuple[str, str, str] = ("only", "line", "na")) -> float:
+    def score(self, seg: str, ctx: Context = ALONE) -> float:
         """Probability (0..1) that this one segment (in context `ctx`) is an injected instruction."""
         feats = segment_features(seg, ctx)
         if not feats:
             return 0.0
         w = self.weights
-        total = sum(w[i] for i in feats)
+        total = sum(map(w.__getitem__, feats))
         z = self.bias + total * self.scale / math.sqrt(len(feats))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 

@@ -241,9 +241,19 @@ class StemPatterns:
         if self._gate is not None:
             if self._head is not None and self._head.match(low):
                 self._at_word(low, 0, hits)
-            for m in self._gate.finditer(low):
+            word = self._word
+            n = len(low)
+            for m in self._gate.finditer(low):  # ``_at_word`` inlined: this loop runs per word start
                 q = m.start()
-                if not _word_char(low[q]):
-                    self._at_word(low, q + 1, hits)
+                if _word_char(low[q]):  # a non-ASCII letter: not a word start
+                    continue
+                q += 1
+                at = word.get(low[q : q + 2])
+                if at is not None:
+                    self._try(low, q, at, hits)
+                if n > q + 1:
+                    at = word.get(low[q])
+                    if at is not None:
+                        self._try(low, q, at, hits)
         hits.sort()
         return hits

@@ -245,17 +245,20 @@ def match_claims(
     usable = [
         (i, _parse_fact(f.text)) for i, f in enumerate(facts) if f.confidence >= min_confidence and f.text
     ]
-    missing = f"no fact with confidence >= {min_confidence:g} {'supports' if usable else 'to support'} "
+    missing = ""  # the start of every "not supported" detail, built on first use
     results: list[ClaimResult] = []
     append = results.append
     for claim in claims:
         kind = claim.kind
-        if (kind == "name" or kind == "technology") and norm_name(claim.value) in skip:
+        if (kind == "name" or kind == "technology") and skip and norm_name(claim.value) in skip:
             continue
         hit = _first_support(claim, usable, skip) if usable else None
         if hit is not None:
             append(ClaimResult(claim, True, hit, _SUPPORTED[hit] if hit < 16 else f"supported by fact {hit}"))
         else:
+            if not missing:
+                verb = "supports" if usable else "to support"
+                missing = f"no fact with confidence >= {min_confidence:g} {verb} "
             append(ClaimResult(claim, False, None, f"{missing}{kind} {claim.value!r}"))
     return results
 

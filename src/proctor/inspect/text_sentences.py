@@ -9,7 +9,6 @@ the body ends at a sign-off line ("Best,", "Thanks,", "--"): the signature below
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from proctor.inspect.claims_lexicon import (
     ABBREVIATIONS,
@@ -73,59 +72,72 @@ def blank_links(text: str) -> str:
     return "".join(parts) + text[pos:] if parts else text
 
 
-def _spans(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each candidate sentence: split at boundaries, abbreviations and initials kept."""
-    pos = last = 0
-    for m in _BOUNDARY_RE.finditer(text):
-        b_start, b_end = m.span()
-        ch = text[b_start]
-        if ch == "\n":
-            while b_start > last and text[b_start - 1] in " \t":
-                b_start -= 1
-            last = b_end
-            yield pos, b_start
-        else:
-            last = b_end
-            if ch == ".":
-                word = text[max(pos, b_start - 6) : b_start].rsplit(None, 1)[-1:] or [""]
-                w = word[0]
-                if w.lower() in ABBREVIATIONS or (
-                    len(w) == 1 and w.isupper() and not _ROUND_RE.search(text, max(0, b_start - 12), b_start)
-                ):
-                    continue
-            yield pos, m.start(1)  # the sentence keeps its closing marks, not the spaces after them
-        pos = b_end
-    yield pos, len(text)
-
-
 def sentences(text: str) -> list[Sentence]:
-    """Split into (start, content_start, end, mode) with mode 'claim', 'ask' or 'skip'; stop at a sign-off."""
+    """Split into (start, content_start, end, mode) with mode 'claim', 'ask' or 'skip'; stop at a sign-off.
+
+    Candidate sentences end at each boundary (``_BOUNDARY_RE``) except after an abbreviation or an
+    initial; each is classified as it is found, and the split stops at the first sign-off line.
+    """
     out: list[Sentence] = []
-    for start, end in _spans(text):
-        chunk = text[start:end].strip()
-        if not chunk:
-            continue
-        first = chunk[0]
-        if (
-            (first in SIGNOFF_FIRST or not first.isascii())
-            and (start == 0 or text[start - 1] == "\n" or "\n" in text[max(0, start - 3) : start])
-            and _SIGNOFF_MATCH(chunk)
-            and len(chunk.split()) <= 5
-        ):
-            break
-        content = start
-        first = text[start]
-        if first in GREETING_FIRST or not first.isascii():
-            g = _GREETING_MATCH(text, start, end)
-            if g is not None:
-                content = g.end()
-                if content >= end or text[content:end].isspace():
-                    continue
-        lead = text[content]
-        if chunk[-1] == "?" or text[content:end].rstrip()[-1:] == "?":
-            out.append((start, content, end, "skip"))
-        elif (lead in ASK_FIRST or not lead.isascii()) and _ASK_MATCH(text, content, end):
-            out.append((start, content, end, "ask"))
+    append = out.append
+    pos = last = 0
+    n = len(text)
+    boundaries = _BOUNDARY_RE.finditer(text)
+    while True:
+        m = next(boundaries, None)
+        if m is None:
+            start, end = pos, n
         else:
-            out.append((start, content, end, "claim"))
+            b_start, b_end = m.span()
+            ch = text[b_start]
+            if ch == "\n":
+                while b_start > last and text[b_start - 1] in " \t":
+                    b_start -= 1
+                last = b_end
+                start, end = pos, b_start
+            else:
+                last = b_end
+                if ch == ".":
+                    word = text[max(pos, b_start - 6) : b_start].rsplit(None, 1)[-1:] or [""]
+                    w = word[0]
+                    if w.lower() in ABBREVIATIONS or (
+                        len(w) == 1
+                        and w.isupper()
+                        and not _ROUND_RE.search(text, max(0, b_start - 12), b_start)
+                    ):
+                        continue  # an abbreviation or an initial: the sentence goes on
+                # The sentence keeps its closing marks, not the spaces after them.
+                start, end = pos, m.start(1)
+            pos = b_end
+        chunk = text[start:end].strip()
+        if chunk:
+            first = chunk[0]
+            if (
+                (first in SIGNOFF_FIRST or not first.isascii())
+                and (start == 0 or "\n" in text[max(0, start - 3) : start])
+                and _SIGNOFF_MATCH(chunk)
+                and len(chunk.split()) <= 5
+            ):
+                break
+            content = start
+            first = text[start]
+            if first in GREETING_FIRST or not first.isascii():
+                g = _GREETING_MATCH(text, start, end)
+                if g is not None:
+                    content = g.end()
+                    if content >= end or text[content:end].isspace():
+                        if m is None:
+                            break
+                        continue
+            # The content's last visible character is the chunk's: it holds one.
+            if chunk[-1] == "?":
+                append((start, content, end, "skip"))
+            else:
+                lead = text[content]
+                if (lead in ASK_FIRST or not lead.isascii()) and _ASK_MATCH(text, content, end):
+                    append((start, content, end, "ask"))
+                else:
+                    append((start, content, end, "claim"))
+        if m is None:
+            break
     return out

@@ -31,9 +31,16 @@ def pending_without_approval(conn: Connection, ws: str | None, limit: int = 500)
     return [dict(r._mapping) for r in rows]
 
 
+_INSERT_APPROVAL: dict[str, Any] = {}  # dialect -> INSERT … ON CONFLICT (action_id) DO NOTHING, built once
+
+
 def insert_approval(store: Store, conn: Connection, values: Row) -> bool:
     """Create the approval of one action; False when another process created it first."""
-    result = conn.execute(store.insert_ignore(approvals, ["action_id"]).values(**values))
+    stmt = _INSERT_APPROVAL.get(store.dialect)
+    if stmt is None:
+        stmt = _INSERT_APPROVAL[store.dialect] = store.insert_ignore(approvals, ["action_id"])
+    # values as parameters of one prepared statement: no statement building or cache key per row
+    result = conn.execute(stmt, values)
     return bool(result.rowcount)
 
 

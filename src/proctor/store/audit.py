@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -33,6 +36,9 @@ from proctor.store.tables import audit_checkpoints, audit_events, audit_heads
 
 PAGE = 500
 FAST_PAGE = 5000
+PARALLEL_MIN = (
+    200_000  # events: a shorter chain is verified in one process (a second one takes ~1 s to start)
+)
 _INDEX_COLUMNS = tuple(index_of({}))
 _CHAIN_PAGE = (
     f"SELECT seq, id, prev_hash, hash, body, {', '.join(_INDEX_COLUMNS)} FROM audit_events"
@@ -48,6 +54,73 @@ def event_dict(row: Any) -> dict[str, Any]:
     return body
 
 
+def check_span(
+    store: Store, ws: str, lo: int, hi: int, prev: str | None, marks: dict[int, tuple[str, str]]
+) -> tuple[str, str] | None:
+    """Check events lo+1..hi in a tight loop on the driver's cursor: each intact, indexed and linked to
+    the one before; the first one's prev_hash must be `prev` (None: taken as stored, for the caller to
+    compare). Returns (that first prev_hash, the last hash), or None on any doubt. Fills `marks`.
+
+    The stored body is canonical JSON, so its bytes are hashed as stored (re-canonicalising only if they
+    differ); the next page is read by a second thread while this one is checked."""
+    sql = sql_for(store.dialect, _CHAIN_PAGE)
+
+    def page(start: int) -> list[Any]:  # events start+1 .. start+FAST_PAGE, in a read transaction of its own
+        with store.read() as conn, raw_cursor(conn) as cur:
+            cur.execute(sql, (ws, start, min(start + FAST_PAGE, hi)))
+            return list(cur.fetchall())
+
+    sha256, loads, index = hashlib.sha256, orjson.loads, index_values
+    last, first = lo, prev
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="proctor-verify") as pool:
+            ahead = pool.submit(page, lo)
+            while last < hi:
+                rows = ahead.result()
+                if last + FAST_PAGE < hi:
+                    ahead = pool.submit(page, last + FAST_PAGE)
+                if not rows:
+                    return None
+                for seq, eid, prev_hash, digest, text, *columns in rows:
+                    if prev is None:
+                        first = prev = prev_hash
+                    if seq != last + 1 or prev_hash != prev:
+                        return None
+                    raw = text.encode()
+                    body = loads(raw)
+                    if body.get("seq") != seq or body.get("id") != eid:
+                        return None
+                    if (
+                        sha256(prev_hash.encode() + raw).hexdigest() != digest
+                        and chain_hash(prev_hash, body) != digest
+                    ):
+                        return None
+                    if tuple(columns) != index(body):
+                        return None
+                    if seq in marks:
+                        marks[seq] = (eid, digest)
+                    last, prev = seq, digest
+    except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+        return None
+    if last != hi or first is None or prev is None:
+        return None
+    return first, prev
+
+
+def _span_answer(out: bytes, returncode: int | None) -> tuple[str, str, dict[int, tuple[str, str]]] | None:
+    """The answer of `python -m proctor.store.verify_span`, or None when it failed or found a doubt."""
+    if returncode != 0:
+        return None
+    try:
+        answer = orjson.loads(out)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(answer, dict) or answer.get("ok") is not True:
+        return None
+    marks = {int(k): (str(v[0]), str(v[1])) for k, v in answer["marks"].items()}
+    return str(answer["first"]), str(answer["last"]), marks
+
+
 def checkpoint_message(ws: str, seq: int, head_hash: str, at: str) -> bytes:
     """The bytes a checkpoint signs."""
     return canonical({"workspace_id": ws, "seq": seq, "hash": head_hash, "at": at})
@@ -60,6 +133,7 @@ class AuditLog:
         self.store = store
         self.keyring = keyring
         self.checkpoint_every = checkpoint_every
+        self.parallel_min = PARALLEL_MIN  # verify chains at least this long in two processes
 
     def create_head(self, conn: Connection, ws: str) -> None:
         """Start an empty chain for a new workspace."""
@@ -154,7 +228,9 @@ class AuditLog:
             try:
                 after = int(cursor)
             except ValueError:
-                raise RequestError("not a cursor returned by this API", field="cursor") from None
+                after = -1
+            if not 0 <= after < 2**63:  # a cursor is an event's seq: a non-negative 64-bit integer
+                raise RequestError("not a cursor returned by this API", field="cursor")
             stmt = stmt.where(audit_events.c.seq < after if descending else audit_events.c.seq > after)
         order = audit_events.c.seq.desc() if descending else audit_events.c.seq
         rows = conn.execute(stmt.order_by(order).limit(limit + 1)).all()
@@ -197,45 +273,50 @@ class AuditLog:
         """True when every event 1..upto is intact, linked and indexed and the head matches; fills
         `marks` (seq -> (id, hash)) for the seqs it is given (the checkpoints, so no extra reads).
 
-        The common case (an intact chain) in a tight loop on the driver's cursor: the stored body is
-        canonical JSON, so its bytes are hashed as stored (re-canonicalising only if they differ). Any
-        doubt returns False and `verify` falls back to `verify_chain`, which names the first problem.
+        Long chains are split in two at the middle: a second process checks the upper half while this one
+        checks the lower half, and the seam (the lower half's last hash = the upper half's first
+        prev_hash) is compared afterwards, so the result is exactly that of one pass. Any doubt returns
+        False and `verify` falls back to `verify_chain`, which names the first problem.
         """
-        sql = sql_for(self.store.dialect, _CHAIN_PAGE)
-
-        def page(lo: int) -> list[Any]:  # events lo+1 .. lo+FAST_PAGE, in a read transaction of its own
-            with self.store.read() as conn, raw_cursor(conn) as cur:
-                cur.execute(sql, (ws, lo, min(lo + FAST_PAGE, upto)))
-                return list(cur.fetchall())
-
-        sha256, loads, index = hashlib.sha256, orjson.loads, index_values
-        last, prev = 0, GENESIS
-        with ThreadPoolExecutor(1, thread_name_prefix="proctor-verify") as pool:
-            ahead = pool.submit(page, 0)  # the next page is read while this one is checked
-            while last < upto:
-                rows = ahead.result()
-                if last + FAST_PAGE < upto:
-                    ahead = pool.submit(page, last + FAST_PAGE)
-                if not rows:
-                    return False
-                for seq, eid, prev_hash, digest, text, *columns in rows:
-                    if seq != last + 1 or prev_hash != prev:
-                        return False
-                    raw = text.encode()
-                    body = loads(raw)
-                    if body.get("seq") != seq or body.get("id") != eid:
-                        return False
-                    if (
-                        sha256(prev_hash.encode() + raw).hexdigest() != digest
-                        and chain_hash(prev_hash, body) != digest
-                    ):
-                        return False
-                    if tuple(columns) != index(body):
-                        return False
-                    if seq in marks:
-                        marks[seq] = (eid, digest)
-                    last, prev = seq, digest
-        return last == upto and prev == head_hash
+        mid = upto // 2
+        url = self.store.engine.url
+        if upto < self.parallel_min or url.database in (None, "", ":memory:") or (os.cpu_count() or 1) < 2:
+            span = check_span(self.store, ws, 0, upto, GENESIS, marks)
+            return span is not None and span[1] == head_hash
+        request = {
+            "url": url.render_as_string(hide_password=False),
+            "ws": ws,
+            "lo": mid,
+            "hi": upto,
+            "marks": [k for k in marks if k > mid],
+        }
+        upper = subprocess.Popen(  # the upper half, checked while this process checks the lower half
+            [sys.executable, "-m", "proctor.store.verify_span"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert upper.stdin is not None
+        upper.stdin.write(orjson.dumps(request))  # small (a few KB): never fills the pipe
+        upper.stdin.close()
+        lower = check_span(self.store, ws, 0, mid, GENESIS, marks)
+        if lower is None:
+            upper.kill()
+            upper.wait()
+            return False
+        assert upper.stdout is not None
+        out = upper.stdout.read()
+        high = _span_answer(out, upper.wait())
+        if high is None:  # the second process failed (not necessarily the chain): check that half here
+            upper_marks = {k: v for k, v in marks.items() if k > mid}
+            span = check_span(self.store, ws, mid, upto, None, upper_marks)
+            high = None if span is None else (span[0], span[1], upper_marks)
+        if high is None:
+            return False
+        if high[0] != lower[1] or high[1] != head_hash:  # the seam, then the head
+            return False
+        marks.update(high[2])
+        return True
 
     def verify(self, ws: str) -> VerifyReport:
         """Recompute the whole chain and check every signed checkpoint against it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,7 +11,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from proctor.domain.errors import ConflictError, StoreError
 
@@ -48,6 +55,33 @@ def _sqlite_pragmas(engine: Engine) -> None:
             raise OperationalError("BEGIN", None, exc) from exc
 
 
+IDLE_PING_SECONDS = 10.0  # PostgreSQL: a pooled connection idle this long is pinged before use
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle for IDLE_PING_SECONDS (a server restart
+    or a dropped idle connection is then replaced, as `pool_pre_ping` would), not on every checkout:
+    the ping is a round trip, and a busy server checks a connection out for every request. A connection
+    that breaks while in use invalidates the pool's older connections (SQLAlchemy's disconnect
+    handling), so they are replaced too."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _idle(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as exc:  # any failure: drop this connection, the pool connects a new one
+            raise DisconnectionError(f"stale pooled connection: {exc}") from exc
+
+
 def create_store_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An Engine for `url` with Proctor's pragmas; raises StoreError for an unusable URL."""
     url = normalise_url(url)
@@ -64,9 +98,9 @@ def create_store_engine(url: str, *, pool_size: int = 10) -> Engine:
             _sqlite_pragmas(engine)
             return engine
         if parsed.get_backend_name() == "postgresql":
-            return create_engine(
-                url, pool_size=pool_size, max_overflow=40, pool_timeout=60, pool_pre_ping=True
-            )
+            engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_timeout=60)
+            _ping_when_idle(engine)
+            return engine
     except (ArgumentError, SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(f"cannot use database URL: {exc}") from exc
     raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
@@ -125,14 +159,17 @@ class Store:
     @contextmanager
     def raw_read(self) -> Iterator[Any]:
         """A DBAPI cursor on a pooled connection for a few plain reads, without SQLAlchemy's
-        Connection/transaction objects (SQLite: each SELECT on its own; PostgreSQL: one transaction,
-        rolled back when the connection goes back to the pool). Driver errors become StoreError."""
+        Connection/transaction objects: each SELECT on its own (PostgreSQL: in autocommit, so no BEGIN
+        and no ROLLBACK round trip around them). Driver errors become StoreError."""
         try:
             dbapi = self.engine.raw_connection()
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
         driver: Any = self.engine.dialect.dbapi
+        pg: Any = dbapi.driver_connection if self.dialect == "postgresql" else None
         try:
+            if pg is not None:
+                pg.autocommit = True
             cur = dbapi.cursor()
             try:
                 yield cur
@@ -141,7 +178,12 @@ class Store:
         except driver.Error as exc:
             raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
         finally:
-            dbapi.close()  # back to the pool, which resets (rolls back) it
+            if pg is not None:
+                try:
+                    pg.autocommit = False  # as every other user of the pool expects
+                except driver.Error:
+                    dbapi.invalidate()  # a broken connection never goes back to the pool
+            dbapi.close()  # back to the pool
 
     @contextmanager
     def _transaction(self, *, immediate: bool) -> Iterator[Connection]:

@@ -131,6 +131,8 @@ actions = Table(
     UniqueConstraint("workspace_id", "agent_id", "idempotency_key", name="uq_actions_idempotency"),
     Index("ix_actions_run", "workspace_id", "run_id"),
     Index("ix_actions_status", "workspace_id", "status"),
+    # every workspace by status and age: the worker's reconcile (stale `executing`) and approval sync
+    Index("ix_actions_status_updated", "status", "updated_at"),
 )
 
 runs = Table(

@@ -32,4 +32,12 @@
   document.addEventListener("htmx:afterSwap", function () {
     if (!selected()) { var first = cards()[0]; if (first) select(first); }
   });
+  // Opening "Edit" or "Reject" (click or e/r) puts the cursor in its first field.
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (d.open && d.hasAttribute && d.hasAttribute("data-focus")) {
+      var field = d.querySelector("textarea, input:not([type=hidden])");
+      if (field) field.focus();
+    }
+  }, true);
 })();
