@@ -15,11 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from proctor.domain.audit import utc_stamp
 from proctor.domain.errors import ProctorError
 from proctor.executor import Execution, failure
 from proctor.inspect.injection import neutralise, scan
-from proctor.store import facts as fact_rows
+from proctor.store import tool_output
 
 SCREENED_PREFIXES = ("research.",)
 RESULT_KEYS = ("record", "records", "result")
@@ -98,35 +97,25 @@ def record(
 ) -> dict[str, Any]:
     """Taint the run (per policy) and append the `tool_output` event; the `firewall` part of the outcome."""
     taint = on_injection in ("taint_run", "block") and bool(run_id)
-    now = gate.clock()
     digest = hashlib.sha256(
         "\x1f".join(t for key in RESULT_KEYS for _, t in _texts(original.get(key), key)).encode()
     ).hexdigest()
-    with gate.store.write() as conn:
-        if taint and run_id:
-            fact_rows.taint_run(conn, gate.store, ws, run_id, f"prompt injection in {source}", utc_stamp(now))
-        event = gate.audit.append(
-            conn,
-            ws,
-            "tool_output",
-            now,
-            actor={"workspace_id": ws, "agent_id": agent_id},
-            run_id=run_id,
-            outcome={"verdict": "injection", "score": found.score, "run_tainted": taint},
-            detail={
-                "source": source,
-                "fields": found.fields,
-                "findings": found.findings,
-                "sha256": digest,
-                "action_taken": on_injection,
-            },
-        )
+    detail = {
+        "source": source,
+        "fields": found.fields,
+        "findings": found.findings,
+        "sha256": digest,
+        "action_taken": on_injection,
+    }
+    actor = {"workspace_id": ws, "agent_id": agent_id}
+    outcome = {"verdict": "injection", "score": found.score}
+    event_id = tool_output.append_event(gate, actor, run_id, source, outcome, taint, detail)
     return {
         "verdict": "injection",
         "score": found.score,
         "fields": found.fields,
         "run_tainted": taint,
-        "event_id": event.id,
+        "event_id": event_id,
     }
 
 

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from proctor.store.writer import Stop, drain
+
 T = TypeVar("T")
 Write = Callable[[sqlite3.Connection], Any]
 SQL_TYPES: dict[type, str] = {str: "VARCHAR", int: "INTEGER", float: "FLOAT", bool: "BOOLEAN"}
@@ -35,10 +37,6 @@ def create_statements(fields: dict[str, dict[str, type]]) -> list[str]:
             f" archived BOOLEAN NOT NULL, created_at VARCHAR NOT NULL, updated_at VARCHAR NOT NULL, {cols})"
         )
     return out
-
-
-class _Stop:
-    pass
 
 
 class _Reader:
@@ -59,7 +57,7 @@ class SandboxFile:
         self._local = threading.local()
         self._readers: weakref.WeakSet[_Reader] = weakref.WeakSet()
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[Write, Future[Any]] | _Stop] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Write, Future[Any]] | Stop] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         # in memory every thread must share one connection (each would otherwise get its own database)
         self._shared_lock = threading.RLock()
@@ -115,19 +113,9 @@ class SandboxFile:
                         self._thread = None
                         return
                 continue
-            if isinstance(first, _Stop):
+            if isinstance(first, Stop):
                 return
-            items = [first]
-            stop = False
-            while len(items) < MAX_BATCH:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if isinstance(nxt, _Stop):
-                    stop = True
-                    break
-                items.append(nxt)
+            items, stop = drain(self._queue, first, MAX_BATCH)
             with self._shared_lock:
                 self._commit(items)
             if stop:
@@ -164,7 +152,7 @@ class SandboxFile:
         with self._lock:
             thread = self._thread
             if thread is not None:
-                self._queue.put(_Stop())
+                self._queue.put(Stop())
         if thread is not None:
             thread.join()
         with self._lock:

@@ -27,8 +27,42 @@ def record(
     if hit and firewall.on_injection == "block":
         safe = ""
     taint = hit and firewall.on_injection in ("taint_run", "block") and bool(run_id)
+    actor = {
+        "workspace_id": principal.workspace_id,
+        "agent_id": principal.agent_id,
+        "key_id": principal.key_id,
+    }
+    detail = {
+        "source": source,
+        "findings": findings,
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "length": len(text),
+        "action_taken": firewall.on_injection if hit else "none",
+    }
+    event_id = append_event(gate, actor, run_id, source, {"verdict": verdict, "score": score}, taint, detail)
+    return {
+        "verdict": verdict,
+        "score": score,
+        "findings": findings,
+        "text": safe,
+        "run_id": run_id,
+        "run_tainted": taint,
+        "event_id": event_id,
+    }
+
+
+def append_event(
+    gate: Any,
+    actor: dict[str, Any],
+    run_id: str | None,
+    source: str,
+    outcome: dict[str, Any],
+    taint: bool,
+    detail: dict[str, Any],
+) -> str:
+    """Taint the run (when `taint`) and append the `tool_output` event, in one commit; the event id."""
     now = gate.clock()
-    ws = principal.workspace_id
+    ws = actor["workspace_id"]
     with gate.store.write() as conn:
         if taint and run_id:
             fact_rows.taint_run(conn, gate.store, ws, run_id, f"prompt injection in {source}", utc_stamp(now))
@@ -37,23 +71,9 @@ def record(
             ws,
             "tool_output",
             now,
-            actor={"workspace_id": ws, "agent_id": principal.agent_id, "key_id": principal.key_id},
+            actor=actor,
             run_id=run_id,
-            outcome={"verdict": verdict, "score": score, "run_tainted": taint},
-            detail={
-                "source": source,
-                "findings": findings,
-                "sha256": hashlib.sha256(text.encode()).hexdigest(),
-                "length": len(text),
-                "action_taken": firewall.on_injection if hit else "none",
-            },
+            outcome={**outcome, "run_tainted": taint},
+            detail=detail,
         )
-    return {
-        "verdict": verdict,
-        "score": score,
-        "findings": findings,
-        "text": safe,
-        "run_id": run_id,
-        "run_tainted": taint,
-        "event_id": event.id,
-    }
+    return str(event.id)

@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from proctor.domain.errors import ProctorError
 from proctor.store.batch import Batch, CounterKey
@@ -51,11 +51,26 @@ class Job(Protocol):
         ...
 
 
-class _Stop:
-    pass
+class Stop:
+    """The sentinel that ends a batching thread's loop."""
 
 
-_STOP = _Stop()
+_STOP = Stop()
+T = TypeVar("T")
+
+
+def drain(pending: queue.SimpleQueue[T | Stop], first: T, limit: int) -> tuple[list[T], bool]:
+    """`first` plus whatever else is queued (up to `limit` items) without waiting; True if a Stop came."""
+    items = [first]
+    while len(items) < limit:
+        try:
+            nxt = pending.get_nowait()
+        except queue.Empty:
+            break
+        if isinstance(nxt, Stop):
+            return items, True
+        items.append(nxt)
+    return items, False
 
 
 class _AsyncWaiter:
@@ -112,7 +127,7 @@ class Writer:
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[Item | _Stop] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Item | Stop] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.batches = 0
@@ -155,19 +170,9 @@ class Writer:
     def _loop(self) -> None:
         while True:
             first = self._queue.get()
-            if isinstance(first, _Stop):
+            if isinstance(first, Stop):
                 return
-            items = [first]
-            stop = False
-            while len(items) < self.max_batch:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if isinstance(nxt, _Stop):
-                    stop = True
-                    break
-                items.append(nxt)
+            items, stop = drain(self._queue, first, self.max_batch)
             self._commit(items)
             if stop:
                 return
