@@ -45,6 +45,10 @@ def test_batch_approve_the_next_ten(console_env: ConsoleEnv, new_page: Any) -> N
     events = _batch_events(env)
     assert len(events) == before + 1  # ONE audit event for the ten votes
     assert len(events[-1]["detail"]["manifest"]) == 10
+    page.goto(f"{env.url}/console/runs/run_batch")  # the run's timeline shows the vote on each action
+    assert page.locator("text=Approved in a batch").count() == 10
+    page.goto(f"{env.url}/console/actions/{ids[3]}")
+    assert page.locator("text=Approved in a batch").count() == 1
 
 
 @pytest.mark.browser

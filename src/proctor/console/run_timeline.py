@@ -9,8 +9,8 @@ from typing import Any
 from proctor.console.inbox_cards import show
 from proctor.domain.errors import NotFoundError
 from proctor.rollback import RollbackService
+from proctor.store import approvals as approval_rows
 from proctor.store import changes as change_rows
-from proctor.worker import approvals_for
 
 Json = dict[str, Any]
 MAX_EVENTS = 2000
@@ -145,30 +145,23 @@ def events(services: Any, ws: str, filters: Json) -> list[Json]:
 
 def batch_votes(services: Any, ws: str, action_ids: list[str], people: Mapping[str, str]) -> list[Json]:
     """Votes cast in a batch (one audit event for many actions): shown as steps of each action."""
-    service = approvals_for(services)
-    extra = []
-    for action_id in action_ids:
-        try:
-            view = service.get(ws, action_id)
-        except NotFoundError:
-            continue
-        for v in view["votes"]:
-            if v.get("via") == "batch":
-                extra.append(
-                    {
-                        "id": f"{view['id']}:{v['user_id']}",
-                        "seq": 0,
-                        "at": v["at"],
-                        "kind": "approval",
-                        "title": "Approved in a batch" if v["vote"] == "approve" else "Rejected in a batch",
-                        "badge": v["vote"],
-                        "action": view["action"],
-                        "action_id": action_id,
-                        "who": people.get(v["user_id"], v["user_id"]),
-                        "lines": [f"Reason: {v['reason']}"] if v.get("reason") else [],
-                    }
-                )
-    return extra
+    with services.store.read() as conn:
+        votes = approval_rows.batch_votes(conn, ws, action_ids)
+    return [
+        {
+            "id": f"{v['approval_id']}:{v['user_id']}",
+            "seq": 0,
+            "at": v["at"],
+            "kind": "approval",
+            "title": "Approved in a batch" if v["vote"] == "approve" else "Rejected in a batch",
+            "badge": v["vote"],
+            "action": v["action"],
+            "action_id": v["action_id"],
+            "who": people.get(v["user_id"], v["user_id"]),
+            "lines": [f"Reason: {v['reason']}"] if v.get("reason") else [],
+        }
+        for v in votes
+    ]
 
 
 def diffs(services: Any, ws: str, scope: str, ref: str) -> list[Json]:

@@ -233,3 +233,24 @@ def use_link(conn: Connection, link_id: str, at: str) -> bool:
 def get_link(conn: Connection, link_id: str) -> Row | None:
     """One issued link."""
     return _row(conn.execute(select(approval_links).where(approval_links.c.id == link_id)).first())
+
+
+def batch_votes(conn: Connection, ws: str, action_ids: list[str]) -> list[Row]:
+    """Every vote cast in a batch on the approvals of these actions, oldest first, in one query."""
+    if not action_ids:
+        return []
+    stmt = (
+        select(
+            approval_votes,
+            approvals.c.action_id,
+            approvals.c.action,
+        )
+        .join(approvals, approvals.c.id == approval_votes.c.approval_id)
+        .where(
+            approvals.c.workspace_id == ws,
+            approvals.c.action_id.in_(action_ids),
+            approval_votes.c.via == "batch",
+        )
+        .order_by(approval_votes.c.id)
+    )
+    return [dict(r._mapping) for r in conn.execute(stmt).all()]
