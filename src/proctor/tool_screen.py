@@ -31,7 +31,6 @@ class Screen:
     fields: list[str] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     score: float = 0.0
-    scanned: int = 0
 
     @property
     def hit(self) -> bool:
@@ -72,7 +71,6 @@ def screen_outcome(outcome: dict[str, Any], on_injection: str) -> tuple[dict[str
     safe: dict[str, str] = {}
     for key in RESULT_KEYS:
         for path, text in _texts(outcome.get(key), key):
-            found.scanned += 1
             result = scan(text)
             if result.verdict != "injection":
                 continue

@@ -21,6 +21,14 @@ User = Annotated[ConsoleUser, Depends(current_user)]
 NEXT = 10
 
 
+async def _refused(request: Request, user: ConsoleUser, error: str) -> Response:
+    """The batch page back on the queue with `error` (400)."""
+    queue = await run_in_threadpool(_queue, request.app.state.services, user)
+    return render(
+        request, "batch.html", user, status_code=400, queue=queue, manifest=None, outcome=None, error=error
+    )
+
+
 def _queue(services: Any, user: ConsoleUser) -> list[dict[str, Any]]:
     """The pending approvals as cards (riskiest first), each saying whether this person may vote on it."""
     views = approvals_for(services).list_approvals(user.workspace_id, limit=1000)
@@ -85,18 +93,8 @@ async def manifest_page(
     services = request.app.state.services
     manifest = await run_in_threadpool(_manifest, services, user, list(ids or []), NEXT if next else 0)
     if not manifest["items"]:
-        queue = await run_in_threadpool(_queue, services, user)
         error = "Select at least one pending item you may approve (or use “Next 10”)."
-        return render(
-            request,
-            "batch.html",
-            user,
-            status_code=400,
-            queue=queue,
-            manifest=None,
-            outcome=None,
-            error=error,
-        )
+        return await _refused(request, user, error)
     return render(request, "batch.html", user, queue=None, manifest=manifest, outcome=None, error=None)
 
 
@@ -119,15 +117,5 @@ async def vote(request: Request, user: User) -> Response:
             )
         outcome = await run_in_threadpool(_vote, services, user, items, verb, reason)
     except (ForbiddenError, ConflictError, RequestError) as exc:
-        queue = await run_in_threadpool(_queue, services, user)
-        return render(
-            request,
-            "batch.html",
-            user,
-            status_code=400,
-            queue=queue,
-            manifest=None,
-            outcome=None,
-            error=str(exc),
-        )
+        return await _refused(request, user, str(exc))
     return render(request, "batch.html", user, queue=None, manifest=None, outcome=outcome, error=None)
