@@ -46,7 +46,7 @@ from proctor.inspect.injection_model import (
 from proctor.inspect.injection_rules import find_hidden_spans, normalise_for_match, strip_hidden
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "proctor" / "inspect" / "data"
-VERSION = "inj-lr-4-topic"
+VERSION = "inj-lr-5-world"
 C = 0.5
 FEATURES = (
     "word uni/bi-grams + char 3-5-grams per token, first/last token, length bucket, "

@@ -120,7 +120,40 @@ WORLD = _words(
     "clothes clothing fashion shoes dress outfit jewelry makeup perfume car cars bike bicycle "
     "motorbike scooter plane flight airport hotel restaurant cafe pub neighbourhood "
     "neighborhood house garden backyard toy toys doll lego cartoon feeling feelings "
-    "favourite favorite fun hobby weekend summer winter autumn spring sunny"
+    "favourite favorite fun hobby weekend summer winter autumn spring sunny "
+    # animals and nature, more
+    "octopus octopuse octopi whale whales shark sharks dolphin dolphins elephant elephants lion lions "
+    "tiger tigers giraffe giraffes penguin penguins wolf wolves fox foxes rabbit rabbits "
+    "monkey monkeys snake snakes spider spiders butterfly butterflies ant ants owl owls eagle eagles "
+    "turtle turtles frog frogs koala koalas panda pandas kangaroo kangaroos zebra zebras cow cows pig "
+    "pigs sheep goat goats duck ducks squirrel squirrels jellyfish coral reef reefs tides tide "
+    # language games and text tasks a chatbot is asked for
+    "sarcastic sarcasm sentiment synonym synonyms antonym antonyms rhyme rhymes rhyming idiom idioms "
+    "proverb proverbs pun puns palindrome palindromes anagram anagrams tongue twister twisters emoji "
+    "emojis alphabet pronunciation pronounce fluent fluently language languages bilingual slang "
+    "limericks acrostic metaphor metaphors simile similes adjective adjectives noun nouns verb verbs "
+    # media and pastimes
+    "podcast podcasts playlist playlists netflix youtube tiktok documentary documentaries sitcom "
+    "sitcoms anime manga karaoke crossword crosswords sudoku knitting crochet sewing fishing "
+    "birdwatching woodworking pottery calligraphy scrapbooking juggling "
+    "volleyball badminton boxing wrestling skateboarding climbing bowling "
+    # everyday life and self-help
+    "commute commuting subway procrastination procrastinate "
+    "esteem loneliness lonely breakup therapy habit habits bedtime "
+    "nap naps toothbrush umbrella sunscreen mosquito mosquitoes recycling compost chores sad "
+    "nervous afraid fear fears phobia phobias boredom bored "
+    # food, more
+    "sushi ramen curry tacos taco burrito burritos pancake pancakes waffle waffles smoothie smoothies "
+    "cupcake cupcakes muffin muffins lasagna omelette omelet steak noodles dumplings "
+    "popcorn lemonade juice cereal yogurt honey bakery picnic "
+    # science, space, history and people of trivia
+    "electricity magnet magnets oxygen asteroid asteroids comet comets eclipse eclipses mars "
+    "jupiter saturn neptune pluto tsunami tsunamis napoleon cleopatra caesar shakespeare einstein "
+    "darwin aztec aztecs inca samurai ninja ninjas pharaoh pharaohs colosseum titanic "
+    "fibonacci factorial calculus multiplication "
+    # myth and fantasy
+    "horoscope zodiac astrology tarot superstition superstitions ghost ghosts haunted alien aliens ufo "
+    "ufos unicorn unicorns mermaid mermaids vampire vampires zombie zombies witch witches"
 )
 
 # Words that open a request (imperative verbs, question words, polite openers): a request about an

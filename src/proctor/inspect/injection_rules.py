@@ -80,6 +80,12 @@ _RULES = (
     r"(?:instructions?|directions?|directives?|prompts?|rules|guidelines|commands?|context|tasks?|orders)"
 )
 
+_REPLY = r"\b(?:in|within|into|to)\s+your\s+(?:response|reply|answer|output|summary)\b"
+_PLUG = (
+    r"[\w.+-]+@[\w-]+\.[a-z]{2,}|https?://|www\.|\(\w[\w-]*\.(?:com|net|org|io|co)\)|"
+    r"\b(?:readers?|users?|recipients?|the audience)\b"
+)
+
 # (kind, weight, regex) — kept deliberately specific; the learned scorer covers paraphrases.
 _PHRASE_TABLE: list[tuple[str, float, re.Pattern[str]]] = [
     (
@@ -152,6 +158,9 @@ _PHRASE_TABLE: list[tuple[str, float, re.Pattern[str]]] = [
                 r"\b(?:add|include|integrate|insert|append|incorporate|embed|put|weave|mention|promote|"
                 r"highlight|suggest|recommend|claim|state)\b[^.\n]{0,80}\b(?:in|to|into|within|throughout)\s+"
                 r"your\s+(?:response|reply|answer|output|summary|message)\b",
+                r"\b(?:in|within)\s+your\s+(?:response|reply|answer|output|summary)\s*,\s*(?:please\s+)?"
+                r"(?:add|include|integrate|insert|append|incorporate|mention|promote|highlight|suggest|recommend|"
+                r"claim|state|tell|remind|encourage|ask|invite|urge|advise|say)\b",
             ]
         ),
     ),
@@ -168,6 +177,9 @@ _PHRASE_TABLE: list[tuple[str, float, re.Pattern[str]]] = [
                 r"\b(?:encode|encrypt|reverse|scramble|jumble|misspell|anagram)\w*\s+(?:\w+\s+)?your\s+"
                 r"(?:response|reply|answer|message|output)",
                 r"\b(?:in|dans|en)\s+(?:deiner|ihrer|ta|votre|tu|su)\s+(?:antwort|réponse|respuesta)\b",
+                # what the reader of the agent's reply should be told: a contact, a link, "users", "readers"
+                _REPLY + r"[^.\n]{0,100}(?:" + _PLUG + r")",
+                r"(?:" + _PLUG + r")[^.\n]{0,100}" + _REPLY,
             ]
         ),
     ),
