@@ -14,6 +14,7 @@ unknown and is never retried (at most once: a server that accepted must not get 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -28,12 +29,17 @@ from proctor.connectors.enrichment import EnrichmentGateway, SandboxEnrichment
 from proctor.connectors.errors import ConnectorError, ConnectorRejectedError, ConnectorUnavailableError
 from proctor.connectors.sandbox_crm import NAME as CRM
 from proctor.connectors.sandbox_crm import SandboxCrm, canonical_object, object_of
+from proctor.connectors.sandbox_file import SandboxFile
 from proctor.connectors.sequences import Sequences
 from proctor.connectors.sequences import run_action as run_sequence_action
 from proctor.connectors.smtp import SmtpConnector, domain_of
 from proctor.domain.errors import NotFoundError, ProctorError
 
 T = TypeVar("T")
+# actions that only write the workspace's sandbox CRM (one write each, no reads outside it)
+SANDBOX_WRITES = frozenset(
+    {"crm.create", "crm.update", "crm.stage_change", "routing.assign", "note.create", "task.create"}
+)
 Credentials = Callable[[str, str], dict[str, Any]]  # (workspace, connector) -> decrypted credentials
 OnAttempt = Callable[[int, str], None]  # (attempt number, message id), called before every send
 
@@ -146,6 +152,7 @@ class Connectors:
         self.sleep = sleep
         self.clock = clock  # sequences' due times (None: the wall clock)
         self._crms: dict[Path, SandboxCrm] = {}
+        self._crm_of: dict[str, SandboxCrm] = {}  # workspace -> its CRM (a workspace's path never changes)
         self._sequences: dict[str, Sequences] = {}
         self._lock = threading.Lock()
 
@@ -157,12 +164,16 @@ class Connectors:
 
     def crm(self, ws: str) -> SandboxCrm:
         """The workspace's sandbox CRM (opened once per process, created when missing)."""
+        found = self._crm_of.get(ws)
+        if found is not None:
+            return found
         path = self.crm_path(ws)
         with self._lock:
             crm = self._crms.get(path)
             if crm is None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 crm = self._crms[path] = SandboxCrm(path)
+            self._crm_of[ws] = crm
             return crm
 
     def sequences(self, ws: str) -> Sequences:
@@ -235,12 +246,22 @@ class Connectors:
         try:
             return self._run(ws, action_id, agent_id, action, params, target, allowlist, on_attempt)
         except ConnectorError as exc:
-            outcome = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "retryable": exc.retryable}
-            if exc.connector:
-                outcome["connector"] = exc.connector
-            if exc.delivery is not None:
-                outcome.update(message_id=exc.delivery.message_id, delivery=exc.delivery.status)
-            return Execution(outcome=outcome, ok=False)
+            return connector_failure(exc)
+
+    def sandbox_file(self, ws: str, action: str) -> SandboxFile | None:
+        """The sandbox CRM file whose writer thread can run `action` whole (`SandboxFile.run_async`: a
+        write to the workspace's sandbox CRM and nothing else), or None for every other action."""
+        if action not in SANDBOX_WRITES:
+            return None
+        try:
+            return self.crm(ws).file
+        except ConnectorError:  # the file cannot be opened: `run` reports that as the action's failure
+            return None
+
+    def unavailable(self, ws: str, exc: sqlite3.Error) -> Execution:
+        """What `run` answers when the sandbox CRM's commit under the action's write failed."""
+        crm = self.crm(ws)
+        return connector_failure(ConnectorUnavailableError(f"{crm.path}: {exc}", connector=CRM))
 
     def _run(
         self,
@@ -465,6 +486,16 @@ class Connectors:
             rows=[row],
             data_accessed={"object": obj, "record_ids": [r["id"] for r in records], "fields": wanted},
         )
+
+
+def connector_failure(exc: ConnectorError) -> Execution:
+    """The failed Execution of a connector error: its message, whether a retry may help, the delivery."""
+    outcome = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "retryable": exc.retryable}
+    if exc.connector:
+        outcome["connector"] = exc.connector
+    if exc.delivery is not None:
+        outcome.update(message_id=exc.delivery.message_id, delivery=exc.delivery.status)
+    return Execution(outcome=outcome, ok=False)
 
 
 def failure(exc: ProctorError) -> Execution:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from proctor import tool_screen
 from proctor.domain.actions import CATALOGUE, Catalogue
-from proctor.domain.audit import AuditEvent, canonical, redact, utc_stamp
+from proctor.domain.audit import canonical, event_body, redact, utc_stamp
 from proctor.domain.decisions import Decision, Effect
 from proctor.domain.errors import ConflictError, ProctorError, RequestError
 from proctor.domain.identity import AgentPrincipal, Role, UserPrincipal, scopes_cover
@@ -67,6 +68,13 @@ class SubmitResult(BaseModel):
     decision: Decision
     outcome: dict[str, Any] | None = None
     replayed: bool = False
+    _decision_json: dict[str, Any] | None = PrivateAttr(default=None)
+
+    def decision_json(self) -> dict[str, Any]:
+        """`decision.model_dump(mode="json")`, kept from the writer's transaction when it made it there."""
+        if self._decision_json is not None:
+            return self._decision_json
+        return self.decision.model_dump(mode="json")
 
 
 def _bearer(value: str) -> str:
@@ -84,11 +92,18 @@ def _local(at: datetime, tz: str | None) -> dict[str, Any]:
 
 
 def _submit_result(
-    action_id: str, status: Status, decision: Decision, outcome: dict[str, Any] | None, replayed: bool
+    action_id: str,
+    status: Status,
+    decision: Decision,
+    outcome: dict[str, Any] | None,
+    replayed: bool,
+    decision_json: dict[str, Any] | None = None,
 ) -> SubmitResult:
-    return SubmitResult(
+    result = SubmitResult(
         action_id=action_id, status=status, decision=decision, outcome=outcome, replayed=replayed
     )
+    result._decision_json = decision_json  # the decision's JSON as the writer stored it
+    return result
 
 
 class Gate:
@@ -199,9 +214,7 @@ class Gate:
         if result.status != "executing" or result.replayed:
             return result
         p = prepared
-        done = await asyncio.to_thread(
-            self._run_connector, p.workspace_id, p.action_id, p.agent_id, p.req, p.policy
-        )
+        done = await self._run_connector_async(p.workspace_id, p.action_id, p.agent_id, p.req, p.policy)
         finish = self._finish_job(p.workspace_id, p.action_id, p.agent_id, p.req, p.common, done)
         await self.writer.enqueue_async(finish)
         return result.model_copy(update={"status": finish.status, "outcome": finish.outcome})
@@ -260,7 +273,7 @@ class Gate:
         common = self._common(principal, req, action_id, policy, now, timezone)
         request_json = req.model_dump(mode="json", exclude={"facts"})
         stamp = utc_stamp(now)
-        request_body = AuditEvent(
+        request_body = event_body(
             id=fast_id("evt"),
             workspace_id=ws,
             seq=0,
@@ -272,7 +285,7 @@ class Gate:
             params=redact(req.params, policy.protected_fields),
             evidence=req.evidence.model_dump(mode="json") if req.evidence else None,
             detail={"idempotency_key": req.idempotency_key, "key_id": principal.key_id},
-        ).body()
+        )
         return submission.SubmitJob(
             workspace_id=ws,
             agent_id=principal.agent_id,
@@ -381,6 +394,31 @@ class Gate:
             return failure(exc)
         return tool_screen.apply(self, ws, agent_id, req, policy, done)
 
+    async def _run_connector_async(
+        self, ws: str, action_id: str, agent_id: str, req: ActionRequest, policy: CompiledPolicy
+    ) -> Execution:
+        """`_run_connector` for an event loop: a sandbox CRM write runs whole in that file's writer
+        thread (its write joins the next group commit; no worker thread), anything else in a thread."""
+        find = getattr(self.connectors, "sandbox_file", None)  # None: no connectors, or a stand-in
+        file = find(ws, req.action) if find is not None else None
+        if file is None:
+            return await asyncio.to_thread(self._run_connector, ws, action_id, agent_id, req, policy)
+
+        def whole() -> tuple[bool, Any]:
+            try:  # the job's own error comes back as a value: only a failed commit raises below
+                return True, self._run_connector(ws, action_id, agent_id, req, policy)
+            except BaseException as exc:
+                return False, exc
+
+        try:
+            ok, value = await file.run_async(whole)
+        except sqlite3.Error as exc:  # the batch's commit failed: what the write itself reports then
+            assert self.connectors is not None
+            return self.connectors.unavailable(ws, exc)
+        if not ok:
+            raise value
+        return cast(Execution, value)
+
     def _finish_job(
         self,
         ws: str,
@@ -394,7 +432,7 @@ class Gate:
         stamp = utc_stamp(self.clock())
         status: Status = "executed" if done.ok else "failed"
         changes = done.changes()
-        event = AuditEvent(
+        event = event_body(
             id=fast_id("evt"),
             workspace_id=ws,
             seq=0,
@@ -404,7 +442,7 @@ class Gate:
             outcome={"status": status, **done.outcome},
             changes=changes,
             data_accessed=done.data_accessed,
-        ).body()
+        )
         batch_id = req.batch.id if req.batch is not None else None
         rows = [
             {

@@ -362,6 +362,25 @@ def test_bad_action_bodies_name_the_field_and_write_nothing(
     assert counts(env, env.acme.ws) == before
 
 
+def test_an_oversized_body_is_refused_before_it_is_read_whole(env: Env, http: httpx.Client) -> None:
+    """Declared or streamed (chunked, no length), a body over 1 MiB answers 422 naming the body."""
+    from proctor.api.routes_actions import MAX_BODY
+
+    before = counts(env, env.acme.ws)
+    headers = {**bearer(env.acme.agent_key), "Content-Type": "application/json"}
+    big = b'{"action": "task.create", "intent": "' + b"x" * MAX_BODY + b'"}'
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(big), 65536):
+            yield big[i : i + 65536]
+
+    for content in (big, chunks()):
+        r = http.post("/v1/actions", content=content, headers=headers)
+        assert r.status_code == 422, r.text
+        assert error_of(r)["field"] == "body" and "larger than" in error_of(r)["message"]
+    assert counts(env, env.acme.ws) == before
+
+
 def test_bad_admin_and_audit_input_names_the_field(env: Env, http: httpx.Client) -> None:
     admin, auditor = bearer(env.acme.admin), bearer(env.acme.auditor)
     cases = [

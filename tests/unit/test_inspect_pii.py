@@ -189,3 +189,23 @@ def test_fast_gates_keep_findings_next_to_lookalikes() -> None:
         ("payment_card", "4111-1111-1111-1111"),
     ]
     assert find_pii("Call +1 415 555 0134 in 2026 or 20 Mar.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # A run of capitals, digits, spaces and hyphens around the id: the gates see one long run.
+        ("REF AB 4111 1111 1111 1111 B2", [("payment_card", "4111 1111 1111 1111")]),
+        ("IDs: X 123-45-6789 Y", [("us_ssn", "123-45-6789")]),
+        ("Box 7, dni 12345678Z.", [("national_id", "12345678Z")]),
+        ("AB 12 34 56 C and JG123456C", [("national_id", "AB 12 34 56 C"), ("national_id", "JG123456C")]),
+        ("Pay to GB82 WEST 1234 5698 7654 32 today.", [("iban", "GB82 WEST 1234 5698 7654 32")]),
+        (
+            "She was BORN ON 12 March 1990; D.O.B. 1990-03-12.",
+            [("date_of_birth", "12 March 1990"), ("date_of_birth", "1990-03-12")],
+        ),
+        ("Social Security: 123 45 6789", [("us_ssn", "123 45 6789")]),
+    ],
+)
+def test_ids_are_found_among_capitals_digits_and_separators(text: str, found: list[tuple[str, str]]) -> None:
+    assert [(f.kind, f.text) for f in find_pii(text)] == found

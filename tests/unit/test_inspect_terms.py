@@ -71,3 +71,46 @@ def test_stem_patterns_after_punctuation_and_non_word_stems() -> None:
     scanner = StemPatterns([("price", "pric", r"pric(?:e|ing)\b"), ("money", "$", r"\$\d+")])
     assert scanner.scan("(pricing) us$40 “price”") == [(1, 8, "price"), (12, 15, "money"), (17, 22, "price")]
     assert scanner.scan("pricing") == [(0, 7, "price")]
+
+
+@pytest.mark.parametrize(
+    ("terms", "text", "found"),
+    [
+        (["risk-free"], "riskier, risk-free, risk free and riskfree", ["risk-free"]),
+        (["guaranteed results", "results"], "guaranteed results", ["guaranteed results"]),
+        (["guaranteed results", "results"], "guaranteed gains, then results", ["results"]),
+        (["o'brien"], "Ask O’Brien or obrien", ["o'brien"]),
+        (["'tis"], "’Tis the season", ["'tis"]),  # no literal head: the whole text is scanned
+        (["100% secure"], "100%secure? 100%  secure!", ["100% secure"]),
+    ],
+)
+def test_terms_are_found_wherever_they_start(terms: list[str], text: str, found: list[str]) -> None:
+    assert TermMatcher(terms).find(text) == found
+
+
+def test_one_letter_heads_and_long_lists_still_match() -> None:
+    assert TermMatcher(["e-mail", "a la carte"]).find("E-mail the A  la carte menu") == [
+        "e-mail",
+        "a la carte",
+    ]
+    many = [f"term{i} x" for i in range(12)]
+    assert TermMatcher(many).find("see TERM3 x and term11   x") == ["term3 x", "term11 x"]
+
+
+def test_head_scan_finds_what_a_full_scan_finds() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        terms = [
+            "".join(rng.choice("ab%") for _ in range(rng.randint(2, 3)))
+            + "".join(rng.choice("ab -'’%") for _ in range(rng.randint(0, 3)))
+            for _ in range(3)
+        ]
+        matcher = TermMatcher(terms)
+        regex = matcher._regex
+        assert regex is not None and matcher._heads is not None
+        for _ in range(5):
+            low = "".join(rng.choice("ab -'’\u2010\n%") for _ in range(rng.randint(0, 30)))
+            want = [(m.span(), m.group()) for m in regex.finditer(low)]
+            assert [(m.span(), m.group()) for m in matcher._matches(low)] == want, (terms, low)

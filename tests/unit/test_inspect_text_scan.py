@@ -7,10 +7,19 @@ import re
 import pytest
 
 from proctor.inspect.claims import extract_claims
-from proctor.inspect.claims_lexicon import fold_case
+from proctor.inspect.claims_lexicon import (
+    ASK_FIRST,
+    ASK_PHRASES,
+    TOKENS_DIGIT_FIRST,
+    TOKENS_OTHER_FIRST,
+    first_letters,
+    fold_case,
+)
 from proctor.inspect.pii import find_pii
 from proctor.inspect.terms import StemPatterns, TermMatcher
 from proctor.inspect.text_scan import TextScan
+from proctor.inspect.text_sentences import _ASK_MATCH, _ASK_MATCH_BY_LEAD, blank_links, may_have_links
+from proctor.inspect.text_tokens import TOKEN_RE
 from proctor.inspect.topics import find_sensitive_topics
 
 BODIES = [
@@ -91,3 +100,86 @@ def test_stem_gate_keeps_stems_whose_regex_cannot_be_split() -> None:
 )
 def test_pii_fast_paths_find_cards_and_ssns(text: str, kinds: list[str]) -> None:
     assert [f.kind for f in find_pii(text)] == kinds
+
+
+def _unguarded_token_re() -> re.Pattern[str]:
+    """TOKEN_RE as it reads without the shared lookahead in front of the unit patterns."""
+    digit, other = TOKENS_DIGIT_FIRST, TOKENS_OTHER_FIRST
+    return re.compile(
+        "[0-9$€£A-Z](?:(?<=[0-9])(?:"
+        + "|".join(f"(?:{fold_case(p)})(?P<_{i}>)" for i, (p, _) in enumerate(digit))
+        + ")|"
+        + "|".join(f"(?:{fold_case(p)})(?P<_{i + len(digit)}>)" for i, (p, _) in enumerate(other))
+        + ")"
+    )
+
+
+def test_token_guard_changes_no_token() -> None:
+    import random
+
+    plain = _unguarded_token_re()
+    pieces = ["1", "20", "2026", "3:30", "am", "P.M.", " ", "-", ",", ".", "%", " percent", "k", "M", "bn",
+              " million", "usd", "Dollars", "€", "$", "minutes", "hrs", "ſ", "\u212a", "x", "/", "st", " of ",
+              "May", "Q", "FY", "'", "\t", "s", "h", "p", "Model", "Series B"]  # fmt: skip
+    rng = random.Random(5)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        want = [(m.span(), m.lastgroup) for m in plain.finditer(text)]
+        assert [(m.span(), m.lastgroup) for m in TOKEN_RE.finditer(text)] == want, text
+
+
+def test_numbers_with_and_without_units_keep_their_kinds() -> None:
+    body = (
+        "Globex grew to 120 reps, raised $5M and 2 million dollars, and cut churn 15% (7 percent in Q3). "
+        "We met at 3 pm for 30 minutes."
+    )
+    assert [(c.kind, c.value) for c in extract_claims(body)] == [  # the time and the duration are not claims
+        ("name", "Globex"),
+        ("event", "grew"),
+        ("number", "120"),
+        ("event", "raised $5M"),
+        ("money", "$5M"),
+        ("money", "2 million dollars"),
+        ("percent", "15%"),
+        ("percent", "7 percent"),
+        ("date", "Q3"),
+    ]
+
+
+@pytest.mark.parametrize("phrase", [p.replace("\\s+", " ").replace("\\s", " ") for p in ASK_PHRASES])
+def test_asks_by_first_letter_agree_with_the_full_ask_regex(phrase: str) -> None:
+    for text in (phrase, phrase.upper(), phrase.title(), "x" + phrase, phrase + " you", "Nope " + phrase):
+        lead = text[0]
+        quick = _ASK_MATCH_BY_LEAD.get(lead)
+        assert bool(quick and quick(text)) == bool(_ASK_MATCH(text)), text
+
+
+def test_ask_sentences_count_only_money_and_percentages() -> None:
+    body = "Would you like the 40-page deck? Happy to share Globex's 15% uplift. LMK if Globex fits."
+    assert [(c.kind, c.value) for c in extract_claims(body)] == [("percent", "15%")]
+
+
+def test_first_letters_of_ask_phrases() -> None:
+    assert first_letters(r"(?:would|could|i'd)\s+you") == frozenset("wci")
+    assert frozenset("wcsmlfhgioadjrtnp" + "WCSMLFHGIOADJRTNP") == ASK_FIRST
+    for bad in (r"[ab]c", r"\bx", r"a?b", r"(?:a|b)?c"):
+        with pytest.raises(ValueError):
+            first_letters(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("Mail ir@globex.example today", True),
+        ("See HTTPS://news.example", False),  # the link blanker looks for lower-case "http" only
+        ("see https://news.example", True),
+        ("www.globex.com/careers", True),
+        ("wwwx and htt p", False),
+        ("", False),
+    ],
+)
+def test_may_have_links(text: str, links: bool) -> None:
+    assert may_have_links(text) is links
+    if not links:
+        assert blank_links(text) == text
+        assert extract_claims(text, links=False) == extract_claims(text)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
+from proctor.api import errors
 from proctor.api.deps import Caller, bearer_token, services_of
 from proctor.api.schemas import ERRORS, ActionView, ScanView
-from proctor.domain.errors import ForbiddenError, RequestError
+from proctor.domain.errors import ForbiddenError, ProctorError, RequestError
 from proctor.inspect.injection import neutralise, scan
 
 MAX_BODY = 1_048_576  # 1 MiB: an action request is small; anything larger is refused before parsing
@@ -23,7 +26,9 @@ MAX_BODY = 1_048_576  # 1 MiB: an action request is small; anything larger is re
 def submit_result_json(result: Any) -> dict[str, Any]:
     """The JSON answer of `POST /v1/actions` for a SubmitResult."""
     decision = result.decision
-    if hasattr(decision, "model_dump"):
+    if hasattr(result, "decision_json"):  # the gate's SubmitResult: the JSON the writer already made
+        decision = result.decision_json()
+    elif hasattr(decision, "model_dump"):
         decision = decision.model_dump(mode="json")
     outcome = result.outcome
     if hasattr(outcome, "model_dump"):
@@ -37,14 +42,8 @@ def submit_result_json(result: Any) -> dict[str, Any]:
     }
 
 
-async def _read_payload(request: Request) -> dict[str, Any]:
-    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
-        raise RequestError("expected Content-Type: application/json", field="body")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise RequestError(f"the request body is larger than {MAX_BODY} bytes", field="body")
-    raw = await request.body()
+def _parse_payload(raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, or RequestError naming the body."""
     if len(raw) > MAX_BODY:
         raise RequestError(f"the request body is larger than {MAX_BODY} bytes", field="body")
     try:
@@ -56,16 +55,31 @@ async def _read_payload(request: Request) -> dict[str, Any]:
     return payload
 
 
+def _check_declared(content_type: str | None, declared: str | None) -> None:
+    """Refuse a wrong Content-Type or a declared body over MAX_BODY before reading the body."""
+    ctype = (content_type or "application/json").split(";")[0].strip().lower()
+    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
+        raise RequestError("expected Content-Type: application/json", field="body")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise RequestError(f"the request body is larger than {MAX_BODY} bytes", field="body")
+
+
 def _authenticate_and_submit(gate: Any, token: str, payload: dict[str, Any]) -> Any:
     principal = gate.authenticate_agent(token)
     return gate.submit(principal, payload)
 
 
-async def submit_action(request: Request) -> Response:
-    """`POST /v1/actions`: authenticate the agent key, run the gate, answer the SubmitResult (no FastAPI)."""
-    token = bearer_token(request.headers.get("authorization"))
-    payload = await _read_payload(request)
-    gate = services_of(request).gate
+async def _answer(
+    gate: Any,
+    authorization: str | None,
+    content_type: str | None,
+    declared: str | None,
+    read_body: Callable[[], Awaitable[bytes]],
+) -> bytes:
+    """The JSON answer of one `POST /v1/actions`; domain errors are raised for the caller to map."""
+    token = bearer_token(authorization)
+    _check_declared(content_type, declared)
+    payload = _parse_payload(await read_body())
     if hasattr(gate, "submit_async"):
         # Group commit: authenticate (cached; a miss reads in a worker thread), validate, read facts and
         # decide on the loop, then await the writer's commit without tying up a worker thread.
@@ -80,7 +94,70 @@ async def submit_action(request: Request) -> Response:
         result = await gate.submit(principal, payload)
     else:
         result = await run_in_threadpool(_authenticate_and_submit, gate, token, payload)
-    return Response(orjson.dumps(submit_result_json(result)), media_type="application/json")
+    return orjson.dumps(submit_result_json(result))
+
+
+async def submit_action(request: Request) -> Response:
+    """`POST /v1/actions`: authenticate the agent key, run the gate, answer the SubmitResult (no FastAPI)."""
+    headers = request.headers
+    answer = await _answer(
+        services_of(request).gate,
+        headers.get("authorization"),
+        headers.get("content-type"),
+        headers.get("content-length"),
+        request.body,
+    )
+    return Response(answer, media_type="application/json")
+
+
+_JSON_HEADERS = (b"content-type", b"application/json")
+
+
+async def serve_submit(scope: Scope, receive: Receive, send: Send) -> None:
+    """`POST /v1/actions` straight on ASGI (no middleware stack, no routing): the same answers as
+    `submit_action` behind the app's error handlers, for the route every agent action takes."""
+    wanted = {b"authorization": None, b"content-type": None, b"content-length": None}
+    for name, value in scope["headers"]:
+        if name in wanted and wanted[name] is None:
+            wanted[name] = value.decode("latin-1")
+
+    async def read_body() -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:  # all of it, as Request.body() reads it, but never more than MAX_BODY
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > MAX_BODY:  # a chunked body declares no length: stop reading here
+                    raise RequestError(f"the request body is larger than {MAX_BODY} bytes", field="body")
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    try:
+        answer = await _answer(
+            scope["app"].state.services.gate,
+            wanted[b"authorization"],
+            wanted[b"content-type"],
+            wanted[b"content-length"],
+            read_body,
+        )
+    except ClientDisconnect:
+        return
+    except Exception as exc:
+        request = Request(scope, receive)
+        if isinstance(exc, ProctorError):
+            response = await errors.proctor_error_handler(request, exc)
+        else:
+            response = await errors.unexpected_error_handler(request, exc)
+        await response(scope, receive, send)
+        return
+    headers = [_JSON_HEADERS, (b"content-length", str(len(answer)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": answer})
 
 
 router = APIRouter(tags=["actions"])

@@ -107,6 +107,7 @@ def worker_command(
     ] = 0.0,
 ) -> None:
     """Execute approved actions exactly once, expire and announce approvals; runs until stopped."""
+    from proctor.runtime import settle_heap
     from proctor.worker import worker_for
 
     stop = threading.Event()
@@ -114,6 +115,7 @@ def worker_command(
         signal.signal(sig, lambda *_: stop.set())
     with open_services(migrate=True) as services:
         worker = worker_for(services, lease=timedelta(seconds=lease), pause_after_claim=pause_after_claim)
+        settle_heap()  # a long-running process: keep the start-up heap out of full GC passes
         while True:
             try:
                 counts = worker.run_once()

@@ -423,6 +423,6 @@ def serve_console(console: Console, settings: Settings, ws: str, user_id: str) -
                 soft_wrap=True,
             )
             console.file.flush()
-            uvicorn.run(create_app(services), host="127.0.0.1", port=port, log_level="warning")
+            uvicorn.run(create_app(services, server=True), host="127.0.0.1", port=port, log_level="warning")
         finally:
             services.close()

@@ -110,7 +110,7 @@ def serve_command(
         )
         return
     with open_services(migrate=True) as services:
-        app = create_app(services)
+        app = create_app(services, server=True)
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)
 
 

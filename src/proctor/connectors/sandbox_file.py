@@ -6,10 +6,15 @@ concurrent callers in ONE transaction (`BEGIN IMMEDIATE`, which also serialises 
 processes on the same file), each inside its own savepoint so a failing write undoes only itself,
 and commits once: one fsync (`synchronous=FULL`) for the whole batch. A caller gets its result only
 after that commit, so nothing is answered before it is durable.
+
+`run_async(job)` runs a whole job (a connector call) in the writer thread from an event loop, with
+no worker thread in between: the writes it makes through `write` join the batch's transaction inline
+(each in its own savepoint, as a queued write would be), and the loop is woken after the commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import sqlite3
 import threading
@@ -18,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from proctor.store.writer import Stop, drain
+from proctor.store.writer import AsyncWaiter, Stop, Waiter, drain, resolve
 
 T = TypeVar("T")
 Write = Callable[[sqlite3.Connection], Any]
@@ -57,7 +62,7 @@ class SandboxFile:
         self._local = threading.local()
         self._readers: weakref.WeakSet[_Reader] = weakref.WeakSet()
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[Write, Future[Any]] | Stop] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Write, Waiter] | Stop] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         # in memory every thread must share one connection (each would otherwise get its own database)
         self._shared_lock = threading.RLock()
@@ -93,17 +98,43 @@ class SandboxFile:
         """Run `fn` on the write connection inside a group-committed transaction; its result once durable.
 
         `fn`'s exception (after its savepoint is rolled back) is raised here; a failed commit raises
-        sqlite3.Error for every write of the batch."""
+        sqlite3.Error for every write of the batch. Called from a job of `run_async` (in the writer
+        thread), `fn` runs at once in that job's transaction, in a savepoint of its own."""
+        if getattr(self._local, "writer", False):  # the writer thread, running a job's writes
+            return self._inline(fn)
         future: Future[Any] = Future()
-        with self._lock:
-            self._queue.put((fn, future))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="sandbox-crm-writer", daemon=True)
-                self._thread.start()
+        self._put((fn, future))
         result: T = future.result()
         return result
 
+    def run_async(self, job: Callable[[], T]) -> asyncio.Future[T]:
+        """Run `job` in the writer thread inside the next batch (its `write`s join the transaction);
+        await its result, delivered on the calling event loop only after the batch committed."""
+        waiter = AsyncWaiter(asyncio.get_running_loop())
+        self._put((lambda _conn: job(), waiter))
+        return waiter.future
+
+    def _put(self, item: tuple[Write, Waiter]) -> None:
+        with self._lock:
+            self._queue.put(item)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="sandbox-crm-writer", daemon=True)
+                self._thread.start()
+
+    def _inline(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._writer
+        conn.execute("SAVEPOINT inline")
+        try:
+            result = fn(conn)
+        except BaseException:
+            conn.execute("ROLLBACK TO inline")
+            conn.execute("RELEASE inline")
+            raise
+        conn.execute("RELEASE inline")
+        return result
+
     def _loop(self) -> None:
+        self._local.writer = True  # thread-local: a later thread reusing this id is not the writer
         while True:
             try:
                 first = self._queue.get(timeout=IDLE_SECONDS)
@@ -121,31 +152,26 @@ class SandboxFile:
             if stop:
                 return
 
-    def _commit(self, items: list[tuple[Write, Future[Any]]]) -> None:
+    def _commit(self, items: list[tuple[Write, Waiter]]) -> None:
         conn = self._writer
-        outcomes: list[tuple[bool, Any]] = []
+        outcomes: list[Any] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for fn, _ in items:
                 conn.execute("SAVEPOINT w")
                 try:
-                    outcomes.append((True, fn(conn)))
+                    outcomes.append(fn(conn))
                 except BaseException as exc:  # this write only: undo its statements, keep the batch
                     conn.execute("ROLLBACK TO w")
-                    outcomes.append((False, exc))
+                    outcomes.append(exc)
                 conn.execute("RELEASE w")
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            for _, future in items:
-                future.set_exception(exc)
+            resolve(items, [exc] * len(items))
             return
-        for (ok, value), (_, future) in zip(outcomes, items, strict=True):
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+        resolve(items, outcomes)
 
     def close(self) -> None:
         """Finish queued writes, stop the writer thread and close every connection."""

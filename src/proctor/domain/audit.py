@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -89,6 +90,67 @@ class AuditEvent(BaseModel):
     def body(self) -> dict[str, Any]:
         """The hashed part of the event."""
         return self.model_dump(mode="json", exclude={"hash", "prev_hash"})
+
+
+_BODY_FIELDS = tuple(name for name in AuditEvent.model_fields if name not in ("hash", "prev_hash"))
+_TEMPLATE: dict[str, Any] = dict.fromkeys(_BODY_FIELDS)
+_KINDS = frozenset(EventKind.__args__)  # type: ignore[attr-defined]
+_REQUIRED = frozenset({"id", "workspace_id", "seq", "kind", "at"})
+_STRINGS = frozenset({"id", "workspace_id", "at"})
+_OPTIONAL_STRINGS = frozenset({"action_id", "run_id", "action", "intent"})
+_DICTS = frozenset({"actor", "versions", "detail"})  # a dict, never None
+_OPTIONAL_DICTS = frozenset(
+    {"params", "target", "data_accessed", "decision", "changes", "outcome", "evidence"}
+)
+
+
+def _plain(value: Any) -> bool:
+    """True when `value` is JSON as pydantic's JSON mode leaves it unchanged: str, int, bool, None,
+    finite floats, lists and str-keyed dicts of those (exact types, no subclasses)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            inner = type(item)
+            if not (inner is str or inner is int or inner is bool or item is None or _plain(item)):
+                return False
+        return True
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return kind is float and math.isfinite(value)
+
+
+def _fits(name: str, value: Any) -> bool:
+    """True when one field's value has its declared type and needs no conversion."""
+    if name in _STRINGS:
+        return type(value) is str
+    if name in _OPTIONAL_STRINGS:
+        return value is None or type(value) is str
+    if name in _DICTS or (name in _OPTIONAL_DICTS and value is not None):
+        return type(value) is dict and _plain(value)
+    if name == "seq":
+        return type(value) is int
+    if name == "kind":
+        return value in _KINDS
+    if name == "plan":
+        return type(value) is list and all(type(step) is str for step in value)
+    return name in _OPTIONAL_DICTS  # None for an optional dict; False for an unknown field
+
+
+def event_body(**fields: Any) -> dict[str, Any]:
+    """`AuditEvent(**fields).body()` without building the model when every field already has its
+    declared type as plain JSON (the hot path's events); anything else goes through the model, which
+    validates and converts it. Values are not copied: callers pass fresh or never-mutated structures."""
+    if not (fields.keys() >= _REQUIRED and all(_fits(name, value) for name, value in fields.items())):
+        return AuditEvent(**fields).body()  # a missing, unknown or unconverted field: the model decides
+    body = {**_TEMPLATE, **fields}
+    for name in ("actor", "plan", "versions", "detail"):
+        if name not in fields:
+            body[name] = [] if name == "plan" else {}
+    return body
 
 
 def index_of(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from proctor.inspect.claims_lexicon import (
     fold_case,
 )
 from proctor.inspect.text_evidence import Claim, ClaimResult, FactLike, match_claims, unsupported
-from proctor.inspect.text_sentences import blank_links, sentences
+from proctor.inspect.text_sentences import blank_links, may_have_links, sentences
 from proctor.inspect.text_tokens import (
     EVENT_SCANNER,
     MONTH_RE,
@@ -104,15 +104,20 @@ def _cap_kind(name: str) -> str:
 
 
 def extract_claims(
-    text: str, *, ignore: Collection[str] = (), events: list[tuple[int, int, str]] | None = None
+    text: str,
+    *,
+    ignore: Collection[str] = (),
+    events: list[tuple[int, int, str]] | None = None,
+    links: bool = True,
 ) -> list[Claim]:
     """Return the specific claims in an outbound body, in text order, deduplicated per sentence.
 
-    ``events`` are ``EVENT_SCANNER.scan(text.lower())`` when the caller has them already.
+    ``events`` are ``EVENT_SCANNER.scan(text.lower())`` when the caller has them already;
+    ``links=False`` says the caller has checked that the text has no '@', "http" or "www.".
     """
     if not text:
         return []
-    if "@" in text or "http" in text or "www." in text:
+    if links and may_have_links(text):
         text = blank_links(text)
     sents = sentences(text)
     if not sents:

@@ -10,8 +10,12 @@ def _words(text: str) -> frozenset[str]:
 __all__ = [
     "ABBREVIATIONS",
     "ASK",
+    "ASK_BY_FIRST",
     "ASK_FIRST",
+    "ASK_PHRASES",
     "COMMON_STARTS",
+    "DIGIT_GUARD",
+    "DIGIT_GUARDED",
     "EVENTS",
     "GREETING",
     "GREETING_FIRST",
@@ -25,6 +29,7 @@ __all__ = [
     "TECHNOLOGIES",
     "TOKENS_DIGIT_FIRST",
     "TOKENS_OTHER_FIRST",
+    "first_letters",
     "fold_case",
 ]
 
@@ -260,6 +265,11 @@ TOKENS_DIGIT_FIRST = (
     (r"(?:(?<=1)9|(?<=2)0)[0-9]{2}(?![\w%]|[.,][0-9]|\s?(?i:percent|million|billion))", "date"),
     (rf"{_NUM_REST}(?:{_MULT}|x\b)?", "number"),
 )
+# The first ``DIGIT_GUARDED`` patterns above each start with a lookahead that implies this one (a
+# unit letter or '%' after the digits): ``TOKEN_RE`` tries them behind it, so a plain number
+# ("120 reps") skips all four with one test instead of four.
+DIGIT_GUARDED = 4
+DIGIT_GUARD = rf"[0-9,.:]*\s?-?\s?[aApPmMhHsS\u017f%{_MONEY_NEXT}]"
 TOKENS_OTHER_FIRST = (
     (rf"(?<=[$€£])\s?{_NUM}{_MULT}?", "money"),
     (
@@ -285,14 +295,79 @@ SIGNOFF = (
     r"warmly|sincerely|talk\s+soon|speak\s+soon|all\s+the\s+best|take\s+care|with\s+thanks|sent\s+from)\b"
     r"|--+|—)[\w\s,!.]{0,30}$"
 )
-ASK = (
-    r"(?i:(?:would|could|can|shall|should|will|may|might)\s+(?:you|we|i|it)\b|let\s+me\s+know|let's|lmk|feel\s+free|"
-    r"happy\s+to|glad\s+to|(?:i'd|i\s+would|we'd|we\s+would)\s+love|love\s+to|open\s+to|are\s+you|do\s+you|"
-    r"is\s+there|any\s+chance|if\s+(?:you|it|that|this)|just\s+reply|reply|looking\s+forward|hope\s|thanks|"
-    r"thank\s+you|no\s+worries|(?:p\.?s\.?)|please|worth\s+a|how\s+about|what\s+about|shall|want\s+to\s+(?:chat|talk))"
+# The phrases of an ask, each a regex matched (ignoring case) at the start of a sentence's content.
+ASK_PHRASES: tuple[str, ...] = (
+    r"(?:would|could|can|shall|should|will|may|might)\s+(?:you|we|i|it)\b",
+    r"let\s+me\s+know",
+    r"let's",
+    r"lmk",
+    r"feel\s+free",
+    r"happy\s+to",
+    r"glad\s+to",
+    r"(?:i'd|i\s+would|we'd|we\s+would)\s+love",
+    r"love\s+to",
+    r"open\s+to",
+    r"are\s+you",
+    r"do\s+you",
+    r"is\s+there",
+    r"any\s+chance",
+    r"if\s+(?:you|it|that|this)",
+    r"just\s+reply",
+    r"reply",
+    r"looking\s+forward",
+    r"hope\s",
+    r"thanks",
+    r"thank\s+you",
+    r"no\s+worries",
+    r"(?:p\.?s\.?)",
+    r"please",
+    r"worth\s+a",
+    r"how\s+about",
+    r"what\s+about",
+    r"shall",
+    r"want\s+to\s+(?:chat|talk)",
 )
+ASK = "(?i:" + "|".join(ASK_PHRASES) + ")"
+
+
+def first_letters(pattern: str) -> frozenset[str]:
+    """The lower-case letters a match of ``pattern`` (letters and groups, see below) can start with.
+
+    Handles what the phrase lists use: a leading letter, or a leading group of alternatives that
+    each start so; anything else (a class, an escape, an optional start) raises ValueError.
+    """
+    if pattern.startswith("(?:"):
+        depth, i, cuts = 0, 0, [3]
+        while True:
+            ch = pattern[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif ch == "|" and depth == 1:
+                cuts.append(i + 1)
+            i += 1
+        if pattern[i + 1 : i + 2] in ("?", "*", "{"):
+            raise ValueError(f"optional leading group in {pattern!r}")
+        ends = [c - 1 for c in cuts[1:]] + [i]
+        return frozenset().union(*(first_letters(pattern[a:b]) for a, b in zip(cuts, ends, strict=True)))
+    if pattern[:1].isascii() and pattern[:1].isalpha() and pattern[1:2] not in ("?", "*", "{"):
+        return frozenset(pattern[0].lower())
+    raise ValueError(f"cannot tell the first letter of {pattern!r}")
+
+
+# Per first letter, the ask phrases that can start with it: a sentence is tried against those only.
+ASK_BY_FIRST: dict[str, str] = {
+    letter: "(?i:" + "|".join(p for p in ASK_PHRASES if letter in first_letters(p)) + ")"
+    for letter in sorted(frozenset().union(*map(first_letters, ASK_PHRASES)))
+}
 # ASCII characters an ask, a greeting or a sign-off can start with (the regexes ignore case; any
 # non-ASCII first character still goes to the regex).
-ASK_FIRST = frozenset("wcsmlfhgioadjrtnp" + "wcsmlfhgioadjrtnp".upper())
+ASK_FIRST = frozenset(ASK_BY_FIRST).union(map(str.upper, ASK_BY_FIRST))
 GREETING_FIRST = frozenset("hdgHDG")
 SIGNOFF_FIRST = frozenset("btmcrkwsatBTMCRKWSAT-")

@@ -155,6 +155,7 @@ def _ssn_ok(digits: str) -> bool:
 
 
 _SSN_VOID = {"078051120", "219099999"}  # published on a wallet insert / in an SSA ad: never valid
+_SSN_CUE = re.compile("s(?:sn|ocial security)").search  # "ssn" in low or "social security" in low
 
 
 def _labelled_ssns(text: str, low: str) -> Iterable[re.Match[str]]:
@@ -180,7 +181,7 @@ def _ssns(text: str, low: str, shape: bytes | None = None) -> list[PiiFinding]:
         for m in found
         if not _glued(text, m.start(), "-/.") and _ssn_ok(m.group(0).replace("-", ""))
     ]
-    if "ssn" not in low and "social security" not in low:
+    if _SSN_CUE(low) is None:
         return out
     for m in _labelled_ssns(text, low):
         start = m.start("lab")
@@ -295,8 +296,13 @@ _DOB_RE = re.compile(
 )
 
 
+# "birth", "born", "dob" or "d.o.b" in the lower-cased text (regexes that start with a literal).
+_BIRTH_HINT = re.compile("b(?:irth|orn)").search
+_DOB_HINT = re.compile(r"d(?:ob|\.o\.b)").search
+
+
 def _dobs(text: str, low: str) -> list[PiiFinding]:
-    if "birth" not in low and "born" not in low and "dob" not in low and "d.o.b" not in low:
+    if _BIRTH_HINT(low) is None and _DOB_HINT(low) is None:
         return []
     out = []
     for m in _DOB_RE.finditer(text):
@@ -333,11 +339,20 @@ def _emails(text: str, allowed: Collection[str]) -> list[PiiFinding]:
 
 # --- cheap gates ---------------------------------------------------------------------------
 # Every scanner needs a tell-tale run of digits (or capitals then digits) in the text's shape
-# (``text_shape``: ASCII digits as '0', capitals as 'A'), tested with bytes ``in`` before any
-# scanner regex runs; a text with a non-ASCII decimal digit has no shape and runs every scanner.
+# (``text_shape``: ASCII digits as '0', capitals as 'A'), tested before any scanner regex runs;
+# a text with a non-ASCII decimal digit has no shape and runs every scanner.
 # A card number needs one of these runs in the shape (tested inline in ``find_pii``: 13 digits,
 # or 4-4-4-1 or 4-6-4 digits with spaces or hyphens); a SIN needs one of ``_SIN_STARTS``.
 _SIN_STARTS = (b"000 000 000", b"000-000-000")
+# The runs of the shape that start at a digit and go on over digits, capitals, spaces and hyphens.
+# A tell-tale run that starts with a digit lies inside one of them, so the gates of the digit-led
+# runs test these few short runs (joined by '|', which is in no tell-tale run) instead of scanning
+# the whole shape once per gate; ``findall`` collects them in C.
+_DIGIT_RUNS_RE = re.compile(rb"0[0A \-]*")
+# Substring tests as regexes that start with a literal: CPython's regex engine finds a literal
+# prefix faster than ``in`` does here (2-3x on a 1 KB text).
+_IBAN_GATE = re.compile(rb"AA00").search  # b"AA00" in shape
+_NINO_GATE = re.compile(rb"A ?00").search  # b"A00" in shape or b"A 00" in shape
 
 
 def find_pii(text: str, *, allowed_emails: Collection[str] = (), low: str | None = None) -> list[PiiFinding]:
@@ -358,30 +373,27 @@ def find_pii(text: str, *, allowed_emails: Collection[str] = (), low: str | None
             text, _NINO_RE.finditer(text), _DNI_RE.finditer(text), _SIN_RE.finditer(text)
         )
         candidates += _dobs(text, low)
-    elif b"0" in shape:
+    elif 48 in shape:  # a digit ('0')
         low = text.lower() if low is None else low
-        if b"AA00" in shape:
+        runs = b"|".join(_DIGIT_RUNS_RE.findall(shape))  # ``needle in runs``: a digit-led needle in shape
+        if _IBAN_GATE(shape) is not None:
             candidates += _ibans(text, anchored(_IBAN_RE, text, shape, (b"AA00",)))
         if (
-            b"0000000000000" in shape
-            or b"0000 0000 0000 0" in shape
-            or b"0000-0000-0000-0" in shape
-            or b"0000 000000 0000" in shape
-            or b"0000-000000-0000" in shape
+            b"0000000000000" in runs
+            or b"0000 0000 0000 0" in runs
+            or b"0000-0000-0000-0" in runs
+            or b"0000 000000 0000" in runs
+            or b"0000-000000-0000" in runs
         ):
             candidates += _cards(text, shape)
-        if b"000-00-0000" in shape or "ssn" in low or "social security" in low:
+        if b"000-00-0000" in runs or _SSN_CUE(low) is not None:
             candidates += _ssns(text, low, shape)
-        ninos = (
-            anchored(_NINO_RE, text, shape, (b"AA00", b"AA 00"))
-            if b"A00" in shape or b"A 00" in shape
-            else []
-        )
+        ninos = anchored(_NINO_RE, text, shape, (b"AA00", b"AA 00")) if _NINO_GATE(shape) is not None else []
         # A DNI starts at 7 digits, or at X, Y or Z (a capital) before them.
-        dni = anchored(_DNI_RE, text, shape, _DNI_STARTS) if b"0000000" in shape else []
+        dni = anchored(_DNI_RE, text, shape, _DNI_STARTS) if b"0000000" in runs else []
         sin = (
             anchored(_SIN_RE, text, shape, _SIN_STARTS)
-            if b"000 000 000" in shape or b"000-000-000" in shape
+            if b"000 000 000" in runs or b"000-000-000" in runs
             else []
         )
         if ninos or dni or sin:

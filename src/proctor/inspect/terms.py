@@ -13,7 +13,7 @@ Known limit: at one position only the longest term is reported, so with both ``"
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 __all__ = ["StemPatterns", "TermMatcher"]
@@ -21,6 +21,7 @@ __all__ = ["StemPatterns", "TermMatcher"]
 _SPACE = re.compile(r"\s+")
 _ANCHOR_SPLIT = re.compile("[ \\-'\u2019]")
 _KEY_DROP = re.compile(r"[\s\-\u2010\u2011\u2013'\u2019]+")
+_MAX_HEADS = 8  # above this many distinct term heads, one regex pass beats a find per head
 
 
 def _key(text: str) -> str:
@@ -51,7 +52,7 @@ def _term_pattern(term: str) -> str:
 class TermMatcher:
     """A list of terms compiled once into one whole-word, case-insensitive regex."""
 
-    __slots__ = ("_anchors", "_by_key", "_regex", "_terms")
+    __slots__ = ("_anchors", "_by_key", "_heads", "_regex", "_terms")
 
     def __init__(self, terms: Iterable[str]) -> None:
         canonical: list[str] = []
@@ -71,6 +72,13 @@ class TermMatcher:
         # match: a few substring tests (C-fast) rule out most texts before the regex runs.
         anchors = [max(_ANCHOR_SPLIT.split(t.lower()), key=len) for t in canonical]
         self._anchors: tuple[str, ...] | None = None if not all(anchors) else tuple(set(anchors))
+        # Each term's regex starts with the literal run before its first space, hyphen or apostrophe
+        # (its head): a match can only start where a head occurs, so the regex is tried only there.
+        # A few heads of two characters or more are found faster than the regex scans the text; a
+        # long list, or a one-letter head ("e-mail"), is left to one pass of the regex.
+        heads = {_ANCHOR_SPLIT.split(t.lower(), maxsplit=1)[0] for t in canonical}
+        usable = len(heads) <= _MAX_HEADS and all(len(h) >= 2 for h in heads)
+        self._heads: tuple[str, ...] | None = tuple(heads) if usable else None
         if not canonical:
             self._regex: re.Pattern[str] | None = None
             return
@@ -97,7 +105,7 @@ class TermMatcher:
         if self._anchors is not None and not any(a in low for a in self._anchors):
             return []
         hits: set[int] = set()
-        for match in self._regex.finditer(low):
+        for match in self._matches(low):
             start = match.start()
             if start and _word_char(low[start - 1]) and _word_char(low[start]):
                 continue
@@ -105,6 +113,27 @@ class TermMatcher:
             if index is not None:
                 hits.add(index)
         return [self._terms[i] for i in sorted(hits)]
+
+    def _matches(self, low: str) -> Iterator[re.Match[str]]:
+        """``self._regex.finditer(low)``, with the regex tried only where a term's head starts."""
+        regex = self._regex
+        assert regex is not None
+        if self._heads is None:
+            yield from regex.finditer(low)
+            return
+        starts: set[int] = set()
+        for head in self._heads:
+            i = low.find(head)
+            while i != -1:
+                starts.add(i)
+                i = low.find(head, i + 1)
+        end = 0
+        for i in sorted(starts):
+            if i >= end:
+                m = regex.match(low, i)
+                if m is not None:
+                    yield m
+                    end = m.end()
 
     def __repr__(self) -> str:
         return f"TermMatcher({list(self._terms)!r})"

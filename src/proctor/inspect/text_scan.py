@@ -13,6 +13,7 @@ from proctor.inspect.claims import Claim, extract_claims
 from proctor.inspect.claims_lexicon import EVENTS
 from proctor.inspect.pii import PiiFinding, find_pii
 from proctor.inspect.terms import StemPatterns, TermMatcher
+from proctor.inspect.text_sentences import may_have_links
 from proctor.inspect.topics import PATTERNS, TopicFinding, topics_in
 
 __all__ = ["TextScan"]
@@ -67,8 +68,8 @@ class TextScan:
     def claims(self) -> list[Claim]:
         """``extract_claims(body)``."""
         body = self.body
-        if "@" in body or "http" in body or "www." in body:
+        if may_have_links(body):
             return extract_claims(body)  # links are blanked first: the scan of the text does not apply
         off = self.offset
         events = [(s - off, e - off, tag[1:]) for s, e, tag in self._scan() if tag[0] == "e" and s >= off]
-        return extract_claims(body, events=events)
+        return extract_claims(body, events=events, links=False)

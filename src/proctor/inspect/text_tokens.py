@@ -12,6 +12,8 @@ import functools
 import re
 
 from proctor.inspect.claims_lexicon import (
+    DIGIT_GUARD,
+    DIGIT_GUARDED,
     EVENTS,
     MON,
     TOKENS_DIGIT_FIRST,
@@ -36,9 +38,12 @@ __all__ = [
 # ends with an empty named group: ``lastgroup`` names its kind. (A regex with a branch per first
 # character was tried: its many groups made every match object slower to build than it saved.)
 _KINDS = [kind for _, kind in (*TOKENS_DIGIT_FIRST, *TOKENS_OTHER_FIRST)]
+_DIGIT_ALTS = [f"(?:{fold_case(pat)})(?P<_{i}>)" for i, (pat, _) in enumerate(TOKENS_DIGIT_FIRST)]
 TOKEN_RE = re.compile(
     "[0-9$€£A-Z](?:(?<=[0-9])(?:"
-    + "|".join(f"(?:{fold_case(pat)})(?P<_{i}>)" for i, (pat, _) in enumerate(TOKENS_DIGIT_FIRST))
+    # The guarded patterns are tried only where their shared necessary lookahead holds.
+    + f"(?={DIGIT_GUARD})(?:{'|'.join(_DIGIT_ALTS[:DIGIT_GUARDED])})|"
+    + "|".join(_DIGIT_ALTS[DIGIT_GUARDED:])
     + ")|"
     + "|".join(
         f"(?:{fold_case(pat)})(?P<_{i + len(TOKENS_DIGIT_FIRST)}>)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -116,6 +117,19 @@ REMEMBER = (
 )
 
 
+_ACTION_VALUES = operator.itemgetter(*_ACTION_COLUMNS)
+_ACTION_JSON = tuple(i for i, c in enumerate(_ACTION_COLUMNS) if c in _JSON_ACTION)
+assert _EVENT_COLUMNS[5:12] == _INDEX_KEYS  # event_row puts index_values there
+
+
+def _action_row(action: dict[str, Any]) -> list[Any]:
+    """An action's INSERT parameters in `_ACTION_COLUMNS` order (JSON columns as their text)."""
+    row = list(_ACTION_VALUES(action))
+    for i in _ACTION_JSON:
+        row[i] = _json(row[i])
+    return row
+
+
 def head_sql(n: int, pg: bool) -> str:
     """The chain heads of n workspaces, sorted (PostgreSQL: row-locked)."""
     sql = f"SELECT workspace_id, seq, hash FROM audit_heads WHERE workspace_id IN {in_list(n)}"
@@ -123,12 +137,13 @@ def head_sql(n: int, pg: bool) -> str:
     return sql + " FOR UPDATE" if pg else sql
 
 
-def counter_sql(n_ws: int, n_name: int, n_window: int, pg: bool) -> str:
-    """A superset of the wanted counters in one query (filtered in Python), sorted (PostgreSQL: locked)."""
+def counter_sql(n_ws: int, n_name: int, n_key: int, n_window: int, pg: bool) -> str:
+    """The wanted counters (and at most a few more: each column is matched on its own list, the rows
+    are filtered in Python) in one query, sorted (PostgreSQL: locked)."""
     sql = (
         f'SELECT workspace_id, name, "key", window_start, value FROM usage_counters '
         f"WHERE workspace_id IN {in_list(n_ws)} AND name IN {in_list(n_name)}"
-        f" AND window_start IN {in_list(n_window)} "
+        f' AND "key" IN {in_list(n_key)} AND window_start IN {in_list(n_window)} '
         f'ORDER BY workspace_id, name, "key", window_start'
     )
     return sql + " FOR UPDATE" if pg else sql
@@ -160,30 +175,31 @@ def index_values(body: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def event_row(body: dict[str, Any], prev: str) -> dict[str, Any]:
-    """The stored row of an event body (its seq already set) chained after `prev`."""
+def event_row(body: dict[str, Any], prev: str) -> tuple[Any, ...]:
+    """The stored row of an event body (its seq already set) chained after `prev`: the values of
+    `_EVENT_COLUMNS` in order (the hash last)."""
     text = canonical(body)
     digest = hashlib.sha256(prev.encode() + text).hexdigest()
-    return {
-        "id": body["id"],
-        "workspace_id": body["workspace_id"],
-        "seq": body["seq"],
-        "kind": body["kind"],
-        "at": body["at"],
-        **dict(zip(_INDEX_KEYS, index_values(body), strict=True)),
-        "body": text.decode(),
-        "prev_hash": prev,
-        "hash": digest,
-    }
+    return (
+        body["id"],
+        body["workspace_id"],
+        body["seq"],
+        body["kind"],
+        body["at"],
+        *index_values(body),
+        text.decode(),
+        prev,
+        digest,
+    )
 
 
-def copy_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """PostgreSQL: append event rows with COPY inside the connection's open transaction."""
+def copy_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL: append event rows (in `_EVENT_COLUMNS` order) with COPY inside the open transaction."""
     raw: Any = conn.connection.driver_connection
     cols = ", ".join(_EVENT_COLUMNS)
     with raw.cursor() as cur, cur.copy(f"COPY audit_events ({cols}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(tuple(row[c] for c in _EVENT_COLUMNS))
+            copy.write_row(row)
 
 
 class Batch:
@@ -198,10 +214,11 @@ class Batch:
         self.heads: dict[str, list[Any]] = {}
         self.counters: dict[CounterKey, float] = {}
         self.deltas: dict[CounterKey, float] = {}
-        self.events: list[dict[str, Any]] = []
+        self.events: list[tuple[Any, ...]] = []  # rows in _EVENT_COLUMNS order
         self.actions: list[dict[str, Any]] = []
         self.known: list[dict[str, Any]] = []
         self.signed: list[tuple[str, int, str, str]] = []
+        self.moved: set[str] = set()  # workspaces whose chain head moved
         self.memo: dict[Any, Any] = {}  # per-batch scratch for jobs (e.g. idempotency keys seen)
         self.action_updates: list[dict[str, Any]] = []
         self.change_rows: list[dict[str, Any]] = []
@@ -230,11 +247,12 @@ class Batch:
                     create.executemany(self.sql(CREATE_COUNTER), [(*s, 0.0) for s in wanted])
                 if counters is not None:
                     names = sorted({s[1] for s in wanted})
+                    keys = sorted({s[2] for s in wanted})
                     windows = sorted({s[3] for s in wanted})
                     cws = sorted({s[0] for s in wanted})
                     counters.execute(
-                        self.sql(counter_sql(len(cws), len(names), len(windows), self.pg)),
-                        [*cws, *names, *windows],
+                        self.sql(counter_sql(len(cws), len(names), len(keys), len(windows), self.pg)),
+                        [*cws, *names, *keys, *windows],
                     )
             for ws, seq, digest in heads.fetchall():
                 self.heads[ws] = [int(seq), str(digest)]
@@ -248,17 +266,19 @@ class Batch:
         """True when the workspace exists (its chain head was found)."""
         return ws in self.heads
 
-    def append(self, body: dict[str, Any]) -> dict[str, Any]:
+    def append(self, body: dict[str, Any]) -> tuple[Any, ...]:
         """Give an event body the next seq of its workspace's chain; returns the stored row."""
         ws = body["workspace_id"]
         head = self.heads[ws]
         seq = head[0] + 1
         body["seq"] = seq
         row = event_row(body, head[1])
-        head[0], head[1] = seq, row["hash"]
+        digest = row[-1]
+        head[0], head[1] = seq, digest
         self.events.append(row)
+        self.moved.add(ws)
         if self.checkpoint_every > 0 and seq % self.checkpoint_every == 0:
-            self.signed.append((ws, seq, row["hash"], row["at"]))
+            self.signed.append((ws, seq, digest, body["at"]))
         return row
 
     def usage(self, keys: Iterable[CounterKey]) -> dict[str, float]:
@@ -290,17 +310,9 @@ class Batch:
         driver: Any = conn.connection.dbapi_connection
         with raw_cursor(conn) as cur, driver.pipeline() if self.pg else contextlib.nullcontext():
             if self.events and not copy:
-                cur.executemany(
-                    self.sql(INSERT_EVENT), [tuple(e[c] for c in _EVENT_COLUMNS) for e in self.events]
-                )
+                cur.executemany(self.sql(INSERT_EVENT), self.events)
             if self.actions:
-                cur.executemany(
-                    self.sql(INSERT_ACTION),
-                    [
-                        tuple(_json(a[c]) if c in _JSON_ACTION else a[c] for c in _ACTION_COLUMNS)
-                        for a in self.actions
-                    ],
-                )
+                cur.executemany(self.sql(INSERT_ACTION), [_action_row(a) for a in self.actions])
             if self.action_updates:
                 cur.executemany(
                     self.sql(FINISH_ACTION),
@@ -325,7 +337,7 @@ class Batch:
                     ],
                 )
             if self.events:
-                moved = sorted({e["workspace_id"] for e in self.events})
+                moved = sorted(self.moved)
                 cur.executemany(
                     self.sql(SET_HEAD), [(self.heads[ws][0], self.heads[ws][1], ws) for ws in moved]
                 )

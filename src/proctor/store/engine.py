@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -31,6 +37,26 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+_LONG_NUMBER = re.compile(r"\d{18}")
+_LONG_NUMBER_BYTES = re.compile(rb"\d{18}")
+
+
+def loads_json(text: str | bytes) -> Any:
+    """A JSON column's value, exactly as `json.loads` gives it, parsed by orjson when that is the same:
+    orjson turns integers beyond 64 bits into floats and refuses what json accepts beyond the standard
+    (NaN, lone surrogates), so text holding a long digit run, or that orjson refuses, goes to json."""
+    if isinstance(text, str):
+        long = _LONG_NUMBER.search(text) is not None
+    else:
+        long = _LONG_NUMBER_BYTES.search(text) is not None
+    if not long:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -91,6 +117,7 @@ def create_store_engine(url: str, *, pool_size: int = 10) -> Engine:
             engine = create_engine(
                 url,
                 connect_args={"check_same_thread": False, "timeout": 60},
+                json_deserializer=loads_json,
                 pool_size=pool_size,
                 max_overflow=40,
                 pool_timeout=60,
@@ -98,7 +125,9 @@ def create_store_engine(url: str, *, pool_size: int = 10) -> Engine:
             _sqlite_pragmas(engine)
             return engine
         if parsed.get_backend_name() == "postgresql":
-            engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_timeout=60)
+            engine = create_engine(
+                url, json_deserializer=loads_json, pool_size=pool_size, max_overflow=40, pool_timeout=60
+            )
             _ping_when_idle(engine)
             return engine
     except (ArgumentError, SQLAlchemyError, ImportError, ValueError) as exc:
@@ -132,12 +161,40 @@ def raw_cursor(conn: Connection) -> Iterator[Any]:
         cur.close()
 
 
+MAX_HELD = 4  # threads that keep their own read connection (the event loop's is the one that matters)
+
+
+class _Held:
+    """A read connection kept by one thread, outside the pool; closed when its thread ends."""
+
+    __slots__ = ("__weakref__", "conn", "fairy", "used")
+
+    def __init__(self, fairy: Any, conn: Any) -> None:
+        self.fairy = fairy
+        self.conn = conn
+        self.used = time.monotonic()
+        weakref.finalize(self, _close_quietly, fairy)
+
+    def close(self) -> None:
+        """Close the connection (errors ignored: it is being dropped)."""
+        _close_quietly(self.fairy)
+
+
+def _close_quietly(fairy: Any) -> None:
+    with contextlib.suppress(Exception):
+        fairy.close()
+
+
 class Store:
     """The database: `write()` and `read()` transactions with driver errors translated to StoreError."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._local = threading.local()
+        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
+        self._held_lock = threading.Lock()
+        self._closed = False
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -158,9 +215,60 @@ class Store:
 
     @contextmanager
     def raw_read(self) -> Iterator[Any]:
-        """A DBAPI cursor on a pooled connection for a few plain reads, without SQLAlchemy's
-        Connection/transaction objects: each SELECT on its own (PostgreSQL: in autocommit, so no BEGIN
-        and no ROLLBACK round trip around them). Driver errors become StoreError."""
+        """A DBAPI cursor for a few plain reads, without SQLAlchemy's Connection/transaction objects or a
+        pool checkout: each SELECT on its own (PostgreSQL: in autocommit, so no BEGIN and no ROLLBACK
+        round trip around them), on a connection this thread keeps (up to MAX_HELD threads; others
+        check one out of the pool). Driver errors become StoreError and drop the kept connection."""
+        held = self._held_connection()
+        if held is None:
+            with self._pooled_read() as cur:
+                yield cur
+            return
+        driver: Any = self.engine.dialect.dbapi
+        try:
+            cur = held.conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+        except driver.Error as exc:
+            self._drop_held(held)
+            raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
+        held.used = time.monotonic()
+
+    def _held_connection(self) -> _Held | None:
+        """This thread's kept read connection (opened on first use, replaced after IDLE_PING_SECONDS
+        idle as the pool would ping it); None when MAX_HELD threads already keep one."""
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is not None and time.monotonic() - held.used < IDLE_PING_SECONDS:
+            return held
+        if held is not None:
+            self._drop_held(held)
+        with self._held_lock:
+            if self._closed or len(self._held) >= MAX_HELD:
+                return None
+            try:
+                fairy = self.engine.raw_connection()
+            except SQLAlchemyError as exc:
+                raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
+            fairy.detach()  # outside the pool: closed with its thread, on error or by close()
+            conn: Any = fairy.dbapi_connection
+            if self.dialect == "postgresql":
+                conn.autocommit = True
+            held = _Held(fairy, conn)
+            self._held.add(held)
+        self._local.held = held
+        return held
+
+    def _drop_held(self, held: _Held) -> None:
+        with self._held_lock:
+            self._held.discard(held)
+        if getattr(self._local, "held", None) is held:
+            self._local.held = None
+        held.close()
+
+    @contextmanager
+    def _pooled_read(self) -> Iterator[Any]:
         try:
             dbapi = self.engine.raw_connection()
         except SQLAlchemyError as exc:
@@ -185,6 +293,28 @@ class Store:
                     dbapi.invalidate()  # a broken connection never goes back to the pool
             dbapi.close()  # back to the pool
 
+    def connect_for_writes(self) -> Connection:
+        """A Connection one writer thread keeps for `write_on` (SQLite: its transactions BEGIN IMMEDIATE)."""
+        try:
+            conn = self.engine.connect()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
+        if self.dialect == "sqlite":
+            conn = conn.execution_options(**{_IMMEDIATE: True})
+        return conn
+
+    @contextmanager
+    def write_on(self, conn: Connection) -> Iterator[Connection]:
+        """`write()` on a connection from `connect_for_writes` that the caller keeps between transactions
+        (no pool checkout and Connection set-up each time); the caller drops it after an error."""
+        try:
+            with conn.begin():
+                yield conn
+        except IntegrityError as exc:
+            raise ConflictError(f"conflicts with stored data: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
+
     @contextmanager
     def _transaction(self, *, immediate: bool) -> Iterator[Connection]:
         try:
@@ -205,5 +335,10 @@ class Store:
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict)
 
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Release every pooled connection and every kept read connection."""
+        with self._held_lock:
+            self._closed = True
+            held, self._held = list(self._held), weakref.WeakSet()
+        for item in held:
+            item.close()
         self.engine.dispose()

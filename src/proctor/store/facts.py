@@ -47,6 +47,7 @@ def put_resource(conn: Connection, store: Store, ws: str, record_id: str, data: 
 _AGENT_STATUS = "SELECT status FROM agents WHERE workspace_id = ? AND id = ?"
 _TAINTED = "SELECT tainted FROM runs WHERE workspace_id = ? AND run_id = ?"
 _USER_TZ = "SELECT timezone FROM users WHERE workspace_id = ? AND id = ?"
+Queries = dict[str, tuple[str, tuple[Any, ...]]]  # name -> (SQL with ? placeholders, parameters)
 
 
 def _json_value(value: Any) -> Any:
@@ -85,51 +86,45 @@ def read_facts_raw(
     cur: Any, dialect: str, ws: str, agent_id: str, req: ActionRequest, derived: Derived | None, now: datetime
 ) -> tuple[Facts, str | None]:
     """`read_facts` on a DBAPI cursor, without the delegation (callers acting for a user use
-    `read_facts`): agent status, target resource, run taint, known domains/personas, user timezone."""
-
-    def q(sql: str) -> str:
-        return sql_for(dialect, sql)
-
+    `read_facts`): agent status, target resource, run taint, known domains/personas, user timezone.
+    PostgreSQL: every SELECT goes out in one pipeline (one round trip)."""
     ids = [r for r in (req.target.account_id, req.target.record_id) if r]
     persona = req.params.get("persona")
     domains = sorted({v for v in (derived.recipient_domains if derived else ()) if v})
     personas = [persona] if isinstance(persona, str) and persona else []
-    target: dict[str, Any] = {}
-    timezone: str | None = None
-    tainted = False
-    known_domains: list[str] = []
-    known_personas: list[str] = []
-    status = _one(cur, q(_AGENT_STATUS), (ws, agent_id))
-    if status is None:
-        raise NotFoundError(f"no agent {agent_id}")
-    if ids:
-        cur.execute(
-            q(
-                "SELECT record_id, data FROM resources"
-                f" WHERE workspace_id = ? AND record_id IN {in_list(len(ids))}"
-            ),
-            (ws, *ids),
-        )
-        by_id = {rid: _json_value(data) for rid, data in cur.fetchall()}
-        for rid in ids:
-            if isinstance(by_id.get(rid), dict):
-                target.update(by_id[rid])
-    if req.on_behalf_of:
-        timezone = _one(cur, q(_USER_TZ), (ws, req.on_behalf_of))
-    if req.run_id:
-        tainted = bool(_one(cur, q(_TAINTED), (ws, req.run_id)))
     wanted = [("recipient_domain", v) for v in domains] + [("persona", v) for v in personas]
+    queries: Queries = {"status": (_AGENT_STATUS, (ws, agent_id))}
+    if ids:
+        sql = "SELECT record_id, data FROM resources WHERE workspace_id = ? AND record_id IN "
+        queries["resources"] = (sql + in_list(len(ids)), (ws, *ids))
+    if req.on_behalf_of:
+        queries["timezone"] = (_USER_TZ, (ws, req.on_behalf_of))
+    if req.run_id:
+        queries["tainted"] = (_TAINTED, (ws, req.run_id))
     if wanted:
         kinds = sorted({k for k, _ in wanted})
         values = sorted({v for _, v in wanted})
-        cur.execute(
-            q(
-                "SELECT kind, value FROM known_values WHERE workspace_id = ?"
-                f" AND kind IN {in_list(len(kinds))} AND value IN {in_list(len(values))}"
-            ),
-            (ws, *kinds, *values),
+        sql = (
+            "SELECT kind, value FROM known_values WHERE workspace_id = ?"
+            f" AND kind IN {in_list(len(kinds))} AND value IN {in_list(len(values))}"
         )
-        seen = {tuple(row) for row in cur.fetchall()}
+        queries["known"] = (sql, (ws, *kinds, *values))
+    rows = _fetch_all(cur, dialect, queries)
+    status = _first(rows["status"])
+    if status is None:
+        raise NotFoundError(f"no agent {agent_id}")
+    target: dict[str, Any] = {}
+    if ids:
+        by_id = {rid: _json_value(data) for rid, data in rows["resources"]}
+        for rid in ids:
+            if isinstance(by_id.get(rid), dict):
+                target.update(by_id[rid])
+    timezone = _first(rows["timezone"]) if req.on_behalf_of else None
+    tainted = bool(_first(rows["tainted"])) if req.run_id else False
+    known_domains: list[str] = []
+    known_personas: list[str] = []
+    if wanted:
+        seen = {tuple(row) for row in rows["known"]}
         known_domains = [v for v in domains if ("recipient_domain", v) in seen]
         known_personas = [v for v in personas if ("persona", v) in seen]
     facts = Facts(
@@ -143,6 +138,33 @@ def read_facts_raw(
         usage={},
     )
     return facts, timezone
+
+
+def _first(rows: list[Any]) -> Any:
+    return rows[0][0] if rows else None
+
+
+def _fetch_all(
+    cur: Any, dialect: str, queries: dict[str, tuple[str, tuple[Any, ...]]]
+) -> dict[str, list[Any]]:
+    """Every query's rows. SQLite: one after the other on `cur`; PostgreSQL: one cursor each, all sent
+    in one pipeline before the first fetch (the server still runs them in order)."""
+    if dialect != "postgresql" or len(queries) == 1:
+        out = {}
+        for name, (sql, params) in queries.items():
+            cur.execute(sql_for(dialect, sql), params)
+            out[name] = cur.fetchall()
+        return out
+    conn = cur.connection
+    cursors = {name: conn.cursor() for name in queries}
+    try:
+        with conn.pipeline():
+            for name, (sql, params) in queries.items():
+                cursors[name].execute(sql_for(dialect, sql), params)
+        return {name: c.fetchall() for name, c in cursors.items()}
+    finally:
+        for c in cursors.values():
+            c.close()
 
 
 def user_timezone(conn: Connection, ws: str, user_id: str) -> str | None:

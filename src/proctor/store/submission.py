@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, select
 
 from proctor.domain.actions import Catalogue
-from proctor.domain.audit import AuditEvent
+from proctor.domain.audit import event_body
 from proctor.domain.decisions import Decision, Effect
 from proctor.domain.errors import ConflictError, NotFoundError
 from proctor.domain.requests import ActionRequest
@@ -94,7 +94,7 @@ class SubmitJob:
     stamp: str
     common: dict[str, Any]
     request_body: dict[str, Any]
-    result: Callable[..., Any]  # (action_id, status, decision, outcome, replayed) -> SubmitResult
+    result: Callable[..., Any]  # (action_id, status, decision, outcome, replayed, decision_json) -> result
     replay: Callable[[dict[str, Any]], Any]  # a stored action row -> SubmitResult(replayed=True)
     new_id: Callable[[str], str]
     _keys: list[CounterKey] = field(default_factory=list)
@@ -108,10 +108,9 @@ class SubmitJob:
         return self._keys
 
     def _event(self, kind: str, **fields: Any) -> dict[str, Any]:
-        draft = AuditEvent(
+        return event_body(
             id=self.new_id("evt"), workspace_id=self.workspace_id, seq=0, kind=kind, at=self.stamp, **fields
         )
-        return draft.body()
 
     def apply(self, batch: Batch) -> Any:
         """Idempotency, exact usage, reserve, chain request/decision(/outcome), execute when allowed."""
@@ -163,7 +162,7 @@ class SubmitJob:
                 "updated_at": self.stamp,
             }
         )
-        result = self.result(self.action_id, status, decision, None, False)
+        result = self.result(self.action_id, status, decision, None, False, decision_json)
         if key:
             batch.memo[(ws, self.agent_id, key)] = (self.digest, result)
         return result

@@ -4,8 +4,8 @@ A request builds a job (everything it can compute without the write lock), enque
 a future. The writer thread drains the queue, opens ONE write transaction, locks the chain heads and
 usage counters the batch touches, lets every job apply itself in queue order (chain seq/hash and
 counter reservations assigned in that order), flushes all rows with executemany and commits once
-(one fsync for the whole batch). Futures are resolved only after the commit: the audit rows are
-durable before any answer goes out.
+(one fsync for the whole batch) on a connection the thread keeps between batches. Futures are
+resolved only after the commit: the audit rows are durable before any answer goes out.
 
 When a batch fails as a whole, it is rolled back and every job is retried in its own transaction,
 so one bad job only fails itself.
@@ -23,14 +23,18 @@ import contextlib
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from proctor.domain.errors import ProctorError
 from proctor.store.batch import Batch, CounterKey
+from proctor.store.engine import IDLE_PING_SECONDS
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from proctor.store.engine import Store
 
 MAX_BATCH = 512
@@ -73,7 +77,7 @@ def drain(pending: queue.SimpleQueue[T | Stop], first: T, limit: int) -> tuple[l
     return items, False
 
 
-class _AsyncWaiter:
+class AsyncWaiter:
     """An asyncio future and its loop: resolved from the writer thread in one callback per batch."""
 
     __slots__ = ("future", "loop")
@@ -83,7 +87,7 @@ class _AsyncWaiter:
         self.future: asyncio.Future[Any] = loop.create_future()
 
 
-Waiter = Future[Any] | _AsyncWaiter
+Waiter = Future[Any] | AsyncWaiter
 Item = tuple[Job, Waiter]
 
 
@@ -97,11 +101,11 @@ def _settle(done: list[tuple[asyncio.Future[Any], Any]]) -> None:
             future.set_result(outcome)
 
 
-def _resolve(items: list[Item], outcomes: list[Any]) -> None:
+def resolve(items: list[tuple[Any, Waiter]], outcomes: list[Any]) -> None:
     """Resolve every waiter with its result or exception; event-loop waiters one callback per loop."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
     for (_, waiter), outcome in zip(items, outcomes, strict=True):
-        if isinstance(waiter, _AsyncWaiter):
+        if isinstance(waiter, AsyncWaiter):
             by_loop.setdefault(waiter.loop, []).append((waiter.future, outcome))
         elif isinstance(outcome, BaseException):
             waiter.set_exception(outcome)
@@ -132,6 +136,8 @@ class Writer:
         self._thread: threading.Thread | None = None
         self.batches = 0
         self.jobs = 0
+        self._conn: Connection | None = None  # kept by the writer thread between batches
+        self._conn_used = 0.0
 
     def run(self, job: Job) -> Any:
         """Enqueue the job and wait for its committed result (or its error)."""
@@ -145,7 +151,7 @@ class Writer:
 
     def enqueue_async(self, job: Job) -> asyncio.Future[Any]:
         """Enqueue the job from a running event loop; await the result (woken once per batch)."""
-        waiter = _AsyncWaiter(asyncio.get_running_loop())
+        waiter = AsyncWaiter(asyncio.get_running_loop())
         self._put((job, waiter))
         return waiter.future
 
@@ -168,14 +174,32 @@ class Writer:
         thread.join()
 
     def _loop(self) -> None:
-        while True:
-            first = self._queue.get()
-            if isinstance(first, Stop):
-                return
-            items, stop = drain(self._queue, first, self.max_batch)
-            self._commit(items)
-            if stop:
-                return
+        try:
+            while True:
+                first = self._queue.get()
+                if isinstance(first, Stop):
+                    return
+                items, stop = drain(self._queue, first, self.max_batch)
+                self._commit(items)
+                if stop:
+                    return
+        finally:
+            self._drop_connection()
+
+    def _connection(self) -> Connection:
+        """The connection this thread keeps between batches; a fresh one from the pool (which pings it)
+        after IDLE_PING_SECONDS without a batch, as a checkout per batch would get."""
+        if self._conn is not None and time.monotonic() - self._conn_used >= IDLE_PING_SECONDS:
+            self._drop_connection()
+        if self._conn is None:
+            self._conn = self.store.connect_for_writes()
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # broken or not, it goes back (SQLAlchemy invalidates)
+                conn.close()
 
     def _commit(self, items: list[Item]) -> None:
         try:
@@ -186,17 +210,22 @@ class Writer:
                     self._commit([item])
                 return
             err = exc if isinstance(exc, ProctorError | Exception) else RuntimeError(repr(exc))
-            _resolve(items, [err])
+            resolve(items, [err])
             return
         self.batches += 1
         self.jobs += len(items)
-        _resolve(items, results)
+        resolve(items, results)
 
     def _transaction(self, jobs: list[Job]) -> list[Any]:
-        with self.store.write() as conn:
-            batch = Batch(conn, self.store.dialect, self.checkpoint)
-            batch.checkpoint_every = self.checkpoint_every
-            batch.lock((j.workspace_id for j in jobs), (s for j in jobs for s in j.slots()))
-            results = [job.apply(batch) for job in jobs]
-            batch.flush()
+        try:
+            with self.store.write_on(self._connection()) as conn:
+                batch = Batch(conn, self.store.dialect, self.checkpoint)
+                batch.checkpoint_every = self.checkpoint_every
+                batch.lock((j.workspace_id for j in jobs), (s for j in jobs for s in j.slots()))
+                results = [job.apply(batch) for job in jobs]
+                batch.flush()
+        except BaseException:
+            self._drop_connection()  # whatever broke, the next transaction starts on a fresh connection
+            raise
+        self._conn_used = time.monotonic()
         return results
