@@ -37,6 +37,27 @@ __all__ = [
 _CASE_EXTRA = {"i": "\u0130\u0131", "s": "\u017f", "k": "\u212a"}
 
 
+def group_end(pattern: str, start: int) -> tuple[int, list[int]]:
+    """Where the group opened at ``pattern[start]`` closes, and where each of its top-level alternatives
+    after the first begins (just past its ``|``); escaped characters are skipped."""
+    depth, k = 0, start
+    bars: list[int] = []
+    while True:
+        ch = pattern[k]
+        if ch == "\\":
+            k += 2
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return k, bars
+        elif ch == "|" and depth == 1:
+            bars.append(k + 1)
+        k += 1
+
+
 def fold_case(pattern: str) -> str:
     """Rewrite each ``(?i:…)`` group that holds no character class with explicit case classes.
 
@@ -48,19 +69,7 @@ def fold_case(pattern: str) -> str:
     i = 0
     while (j := pattern.find("(?i:", i)) != -1:
         out.append(pattern[i:j])
-        depth, k = 0, j
-        while True:  # the group's closing parenthesis
-            ch = pattern[k]
-            if ch == "\\":
-                k += 2
-                continue
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-                if depth == 0:
-                    break
-            k += 1
+        k, _ = group_end(pattern, j)
         body = pattern[j + 4 : k]
         if "[" in body:
             out.append(pattern[j : k + 1])
@@ -337,21 +346,8 @@ def first_letters(pattern: str) -> frozenset[str]:
     each start so; anything else (a class, an escape, an optional start) raises ValueError.
     """
     if pattern.startswith("(?:"):
-        depth, i, cuts = 0, 0, [3]
-        while True:
-            ch = pattern[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-                if depth == 0:
-                    break
-            elif ch == "|" and depth == 1:
-                cuts.append(i + 1)
-            i += 1
+        i, bars = group_end(pattern, 0)
+        cuts = [3, *bars]
         if pattern[i + 1 : i + 2] in ("?", "*", "{"):
             raise ValueError(f"optional leading group in {pattern!r}")
         ends = [c - 1 for c in cuts[1:]] + [i]

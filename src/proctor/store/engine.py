@@ -185,6 +185,17 @@ def _close_quietly(fairy: Any) -> None:
         fairy.close()
 
 
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Driver errors as the store's own: a constraint violation is a ConflictError, the rest StoreError."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise ConflictError(f"conflicts with stored data: {exc.orig}") from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
+
+
 class Store:
     """The database: `write()` and `read()` transactions with driver errors translated to StoreError."""
 
@@ -307,26 +318,16 @@ class Store:
     def write_on(self, conn: Connection) -> Iterator[Connection]:
         """`write()` on a connection from `connect_for_writes` that the caller keeps between transactions
         (no pool checkout and Connection set-up each time); the caller drops it after an error."""
-        try:
-            with conn.begin():
-                yield conn
-        except IntegrityError as exc:
-            raise ConflictError(f"conflicts with stored data: {exc.orig}") from exc
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
+        with _translated(), conn.begin():
+            yield conn
 
     @contextmanager
     def _transaction(self, *, immediate: bool) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                if self.dialect == "sqlite":
-                    conn = conn.execution_options(**{_IMMEDIATE: immediate})
-                with conn.begin():
-                    yield conn
-        except IntegrityError as exc:
-            raise ConflictError(f"conflicts with stored data: {exc.orig}") from exc
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {type(exc).__name__}: {exc}") from exc
+        with _translated(), self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(**{_IMMEDIATE: immediate})
+            with conn.begin():
+                yield conn
 
     def insert_ignore(self, table: Table, conflict: list[str]) -> Insert:
         """INSERT … ON CONFLICT DO NOTHING for either dialect."""
