@@ -285,7 +285,7 @@ def event_bodies(ws: str, n: int, start: int, agents: list[str], t0: float) -> l
     from datetime import UTC, datetime
 
     from proctor.domain.audit import AuditEvent, utc_stamp
-    from proctor.store.ids import fast_id
+    from proctor.store.ids import event_id
 
     template = AuditEvent(
         id="evt",
@@ -301,7 +301,7 @@ def event_bodies(ws: str, n: int, start: int, agents: list[str], t0: float) -> l
     out = []
     for i in range(start, start + n):
         body = dict(template)
-        body["id"] = fast_id("evt")
+        body["id"] = event_id()
         body["at"] = utc_stamp(datetime.fromtimestamp(t0 + i / 100, UTC))
         body["actor"] = {"workspace_id": ws, "agent_id": agents[i % len(agents)]}
         body["action_id"] = f"act_{i}"

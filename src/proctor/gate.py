@@ -35,7 +35,7 @@ from proctor.store import facts as fact_rows
 from proctor.store import identities, submission, tool_output, usage
 from proctor.store.audit import AuditLog
 from proctor.store.engine import Store
-from proctor.store.ids import fast_id
+from proctor.store.ids import event_id, fast_id
 from proctor.store.keycache import KeyCache
 from proctor.store.submission import FinishJob, SubmitJob
 from proctor.store.writer import Writer
@@ -274,7 +274,7 @@ class Gate:
         request_json = req.model_dump(mode="json", exclude={"facts"})
         stamp = utc_stamp(now)
         request_body = event_body(
-            id=fast_id("evt"),
+            id=event_id(),
             workspace_id=ws,
             seq=0,
             kind="request",
@@ -305,7 +305,6 @@ class Gate:
             request_body=request_body,
             result=_submit_result,
             replay=lambda row: self._result(row, replayed=True),
-            new_id=fast_id,
         )
 
     def _common(
@@ -433,7 +432,7 @@ class Gate:
         status: Status = "executed" if done.ok else "failed"
         changes = done.changes()
         event = event_body(
-            id=fast_id("evt"),
+            id=event_id(),
             workspace_id=ws,
             seq=0,
             kind="outcome",

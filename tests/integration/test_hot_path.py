@@ -74,6 +74,19 @@ def test_fast_id_draws_the_same_ids_as_digit_by_digit(monkeypatch: pytest.Monkey
         assert ids.fast_id("evt") == _old_fast_id(reference, "evt")
 
 
+def test_event_ids_are_shaped_like_the_others_unique_and_sort_by_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`evt_` + 20 characters of the id alphabet; an id made in a later millisecond sorts after."""
+    drawn = [ids.event_id() for _ in range(50_000)]
+    assert len(set(drawn)) == len(drawn)
+    assert all(len(i) == 24 and i.startswith("evt_") and set(i[4:]) <= set(_ALPHABET) for i in drawn)
+    clock = iter(range(1_700_000_000_000_000_000, 1_900_000_000_000_000_000, 123_456_789_012))
+    monkeypatch.setattr(ids.time, "time_ns", lambda: next(clock))
+    timed = [ids.event_id() for _ in range(2000)]
+    assert timed == sorted(timed)
+
+
 @pytest.mark.parametrize(
     "text",
     ['{"a": 1, "a": 2}', "123456789012345678901234567890", '[1e400, "x"]', "NaN", '"\\ud800"', '{"n": 0.1}'],

@@ -28,9 +28,9 @@ from proctor.domain.audit import (
     verify_chain,
 )
 from proctor.domain.errors import NotFoundError, RequestError
-from proctor.domain.identity import new_id
 from proctor.store.batch import index_values
 from proctor.store.engine import Store, raw_cursor, sql_for
+from proctor.store.ids import event_id
 from proctor.store.secrets import Keyring, verify_signature
 from proctor.store.tables import audit_checkpoints, audit_events, audit_heads
 
@@ -155,7 +155,7 @@ class AuditLog:
         seq, prev = self.lock_head(conn, ws)
         seq += 1
         stamp = utc_stamp(at)
-        draft = AuditEvent(id=new_id("evt"), workspace_id=ws, seq=seq, kind=kind, at=stamp, **fields)
+        draft = AuditEvent(id=event_id(), workspace_id=ws, seq=seq, kind=kind, at=stamp, **fields)
         body = draft.body()
         digest = chain_hash(prev, body)
         conn.execute(

@@ -26,6 +26,7 @@ from proctor.policy.compile import CompiledPolicy
 from proctor.policy.derived import Derived
 from proctor.policy.evaluate import decide
 from proctor.store.batch import Batch, CounterKey
+from proctor.store.ids import event_id
 from proctor.store.tables import actions
 from proctor.store.usage import Slot
 
@@ -96,7 +97,6 @@ class SubmitJob:
     request_body: dict[str, Any]
     result: Callable[..., Any]  # (action_id, status, decision, outcome, replayed, decision_json) -> result
     replay: Callable[[dict[str, Any]], Any]  # a stored action row -> SubmitResult(replayed=True)
-    new_id: Callable[[str], str]
     _keys: list[CounterKey] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -109,7 +109,7 @@ class SubmitJob:
 
     def _event(self, kind: str, **fields: Any) -> dict[str, Any]:
         return event_body(
-            id=self.new_id("evt"), workspace_id=self.workspace_id, seq=0, kind=kind, at=self.stamp, **fields
+            id=event_id(), workspace_id=self.workspace_id, seq=0, kind=kind, at=self.stamp, **fields
         )
 
     def apply(self, batch: Batch) -> Any:
