@@ -649,21 +649,23 @@ REP_ROLES = [
 REP_NAMES = ["Jordan", "Alex", "Sam", "Robin", "Casey", "Morgan", "Taylor", "Jamie", "Avery", "Riley"]
 
 
+def _filled(rng: random.Random, shapes: list[str], n: int, slots: dict[str, list[str]]) -> list[str]:
+    """n draws of a shape with every slot filled at random (sorted, duplicates dropped)."""
+    out = {rng.choice(shapes).format(**{k: rng.choice(v) for k, v in slots.items()}) for _ in range(n)}
+    return sorted(out)
+
+
 def rep_action_negatives(rng: random.Random, n: int = 500) -> list[str]:
     """CRM action items for the rep, from the shapes and slots above (training negatives)."""
-    out: list[str] = []
-    for _ in range(n):
-        out.append(
-            rng.choice(REP_ACTION_SHAPES).format(
-                name=rng.choice(REP_NAMES),
-                doc=rng.choice(REP_DOCS),
-                topic=rng.choice(REP_TOPICS),
-                meeting=rng.choice(REP_MEETINGS),
-                when=rng.choice(REP_WHEN),
-                role=rng.choice(REP_ROLES),
-            )
-        )
-    return sorted(set(out))
+    slots = {
+        "name": REP_NAMES,
+        "doc": REP_DOCS,
+        "topic": REP_TOPICS,
+        "meeting": REP_MEETINGS,
+        "when": REP_WHEN,
+        "role": REP_ROLES,
+    }
+    return _filled(rng, REP_ACTION_SHAPES, n, slots)
 
 
 def rep_action_note(rng: random.Random, company: str) -> str:
@@ -736,17 +738,13 @@ SMALL_TALK_PEOPLE = ["daughter", "son", "wife", "husband", "partner", "kid", "do
 
 def small_talk_negatives(rng: random.Random, n: int = 300) -> list[str]:
     """Personal asides and pleasantries from business correspondence (training negatives)."""
-    out: list[str] = []
-    for _ in range(n):
-        out.append(
-            rng.choice(SMALL_TALK_SHAPES).format(
-                event=rng.choice(SMALL_TALK_EVENTS),
-                thing=rng.choice(SMALL_TALK_THINGS),
-                news=rng.choice(SMALL_TALK_NEWS),
-                person=rng.choice(SMALL_TALK_PEOPLE),
-            )
-        )
-    return sorted(set(out))
+    slots = {
+        "event": SMALL_TALK_EVENTS,
+        "thing": SMALL_TALK_THINGS,
+        "news": SMALL_TALK_NEWS,
+        "person": SMALL_TALK_PEOPLE,
+    }
+    return _filled(rng, SMALL_TALK_SHAPES, n, slots)
 
 
 # Statements (not requests) that mention everyday things: captions, asides, descriptions (negatives).
